@@ -1,0 +1,320 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""VM Operator ``VirtualMachine`` manifest -> our module options. PRIVATE to the collection.
+
+Reads apiVersion vmoperator.vmware.com/v1alpha1 .. v1alpha6.  v1alpha1 carries
+``networkInterfaces`` and ``vmMetadata``; they are converted the way VM Operator's
+own v1alpha1 conversion does (interfaces named eth0, eth1, ...; the metadata
+transport becomes a bootstrap provider).  The network is parsed and validated
+here, so a bad manifest fails with a ``manifest.spec.network...`` path.
+
+Secret and ConfigMap references become ``{secret_name, key}`` / ``{config_map_name, key}``:
+there is no Kubernetes here, the caller supplies their values.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import re
+from collections.abc import Mapping
+from typing import Any, Callable, Dict, Optional
+
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import (
+    CLOUD_INIT,
+    LINUX_PREP,
+    SYSPREP,
+    VAPP_CONFIG,
+    SpecError,
+)
+from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec, spec_to_dict, validate
+
+API_GROUP = 'vmoperator.vmware.com'
+API_VERSIONS = tuple('%s/v1alpha%d' % (API_GROUP, number) for number in range(1, 7))
+KIND = 'VirtualMachine'
+
+# spec field -> output key, for the plain values every API version shares.
+_SCALAR_FIELDS = {
+    'className': 'class_name',
+    'imageName': 'image_name',
+    'storageClass': 'storage_class',
+    'instanceUUID': 'instance_uuid',
+    'biosUUID': 'bios_uuid',
+    'guestID': 'guest_id',
+    'minHardwareVersion': 'min_hardware_version',
+    'nextRestartTime': 'next_restart_time',
+}
+# v1alpha1 spells power states poweredOn, later versions PoweredOn: compare lowercased.
+_POWER_STATES = {'poweredon': 'powered_on', 'poweredoff': 'powered_off', 'suspended': 'suspended'}
+_POWER_MODES = {'hard': 'hard', 'soft': 'soft', 'trysoft': 'try_soft'}
+_POWER_MODE_FIELDS = {'powerOffMode': 'power_off_mode', 'suspendMode': 'suspend_mode', 'restartMode': 'restart_mode'}
+
+# Bootstrap providers in the order that picks the primary one (vAppConfig rides along with GOSC).
+_BOOTSTRAP_PROVIDERS = {'cloudInit': CLOUD_INIT, 'sysprep': SYSPREP, 'linuxPrep': LINUX_PREP, 'vAppConfig': VAPP_CONFIG}
+
+# Fields that hold a Secret key selector {name, key}: VM Operator's SecretKeySelector, the sysprep
+# and cloudConfig password selectors, and ValueOrSecretKeySelector.from.
+_SECRET_REF_FIELDS = frozenset(('rawCloudConfig', 'rawSysprep', 'domainAdminPassword', 'productID', 'passwd', 'hashed_passwd', 'from'))
+# Fields that may hold one: sysprep's password is a selector but linuxPrep's wraps one
+# ({password: {name, key}, plainText}); write_files content is a string or a selector.
+_MAYBE_SECRET_REF_FIELDS = frozenset(('password', 'content'))
+# Fields holding a ValueOrSecretKeySelector {value} | {from: {name, key}}: flattened to the value or the reference.
+_VALUE_OR_SECRET_FIELDS = frozenset(('scriptText',))
+
+# v1alpha1 vmMetadata.transport -> (provider, the Secret key VM Operator's conversion uses).
+_V1ALPHA1_TRANSPORTS = {
+    'CloudInit': (CLOUD_INIT, 'user-data'),
+    'ExtraConfig': (CLOUD_INIT, 'guestinfo.userdata'),
+    'Sysprep': (SYSPREP, 'unattend'),
+    'OvfEnv': (LINUX_PREP, None),       # LinuxPrep + vApp properties
+    'vAppConfig': (VAPP_CONFIG, None),
+}
+
+_CAMEL_BOUNDARY = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
+
+
+def snake_case(name: str) -> str:
+    """``hardwareClockIsUTC`` -> ``hardware_clock_is_utc``; snake_case names are unchanged."""
+    return _CAMEL_BOUNDARY.sub('_', name).lower()
+
+
+def from_vm_operator(manifest: Mapping) -> Dict[str, Any]:
+    """Convert a VirtualMachine manifest into our options (snake_case).
+
+    Keys: name, namespace, network (a spec mapping, ``{}`` when absent), bootstrap
+    (``{provider, <provider>: {...}}``; vapp_config may ride along with linux_prep or
+    sysprep, as VM Operator allows), power_state, power_off_mode, suspend_mode,
+    restart_mode, next_restart_time, class_name, image_name, storage_class,
+    instance_uuid, bios_uuid, guest_id, min_hardware_version, and ``ignored``: the
+    ``spec.*`` fields present that have no counterpart here.  Unset keys are left out.
+    """
+    if not isinstance(manifest, Mapping):
+        raise SpecError('manifest', type(manifest).__name__, 'must be a mapping (a VirtualMachine resource)')
+    api_version = manifest.get('apiVersion')
+    if api_version not in API_VERSIONS:
+        raise SpecError('manifest.apiVersion', api_version if api_version is not None else '',
+                        'is not supported; supported: %s' % ', '.join(API_VERSIONS))
+    if manifest.get('kind') != KIND:
+        raise SpecError('manifest.kind', manifest.get('kind') or '', 'is not %s' % KIND)
+    metadata = _mapping(manifest.get('metadata'), 'manifest.metadata')
+    spec = _mapping(manifest.get('spec'), 'manifest.spec')
+    v1alpha1 = api_version.endswith('/v1alpha1')
+
+    result: Dict[str, Any] = {}
+    for key in ('name', 'namespace'):
+        if metadata.get(key):
+            result[key] = metadata[key]
+    consumed = set(_SCALAR_FIELDS) | set(_POWER_MODE_FIELDS) | {'powerState'}
+    if v1alpha1:
+        consumed |= {'networkInterfaces', 'vmMetadata'}
+        network = _v1alpha1_network(spec.get('networkInterfaces'), 'manifest.spec.networkInterfaces')
+        bootstrap = _v1alpha1_bootstrap(spec.get('vmMetadata'), 'manifest.spec.vmMetadata')
+    else:
+        consumed |= {'network', 'bootstrap', 'image'}
+        network = spec.get('network') or {}
+        bootstrap = _bootstrap(spec['bootstrap'], 'manifest.spec.bootstrap') if spec.get('bootstrap') is not None else None
+
+    guest_id = str(spec.get('guestID') or '')
+    provider = bootstrap['provider'] if bootstrap else None
+    parsed = parse_network_spec(network, path='manifest.spec.network')
+    validate(parsed, provider=provider, windows=guest_id.lower().startswith('win'), vm_name=metadata.get('name'),
+             path='manifest.spec.network')
+    result['network'] = spec_to_dict(parsed)
+    if bootstrap:
+        result['bootstrap'] = bootstrap
+
+    if spec.get('powerState'):
+        result['power_state'] = _enum(spec['powerState'], _POWER_STATES, 'manifest.spec.powerState', 'PoweredOn, PoweredOff, Suspended')
+    for field, key in _POWER_MODE_FIELDS.items():
+        if spec.get(field):
+            result[key] = _enum(spec[field], _POWER_MODES, 'manifest.spec.' + field, 'Hard, Soft, TrySoft')
+    for field, key in _SCALAR_FIELDS.items():
+        if spec.get(field) not in (None, ''):
+            result[key] = spec[field]
+    image = spec.get('image')
+    if 'image_name' not in result and isinstance(image, Mapping) and image.get('name'):
+        result['image_name'] = image['name']      # v1alpha4+: image {kind, name}
+    ignored = sorted('spec.%s' % key for key, value in spec.items() if key not in consumed and value not in (None, '', [], {}))
+    if ignored:
+        result['ignored'] = ignored
+    return result
+
+
+def _mapping(value: Any, path: str) -> Mapping:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise SpecError(path, type(value).__name__, 'must be a mapping')
+    return value
+
+
+def _enum(value: Any, choices: Mapping[str, str], path: str, shown: str) -> str:
+    converted = choices.get(value.lower()) if isinstance(value, str) else None
+    if converted is None:
+        raise SpecError(path, value, 'is not one of %s' % shown)
+    return converted
+
+
+# --- v1alpha1 ----------------------------------------------------------------
+
+def _v1alpha1_network(interfaces: Any, path: str) -> Dict[str, Any]:
+    """``networkInterfaces[i]`` -> interface ``eth<i>`` (as VM Operator's conversion names them)."""
+    if interfaces is None:
+        return {}
+    if not isinstance(interfaces, list):
+        raise SpecError(path, type(interfaces).__name__, 'must be a list')
+    converted = []
+    for index, item in enumerate(interfaces):
+        item = _mapping(item, '%s[%d]' % (path, index))
+        iface: Dict[str, Any] = {'name': 'eth%d' % index}
+        if item.get('networkName'):
+            iface['network'] = item['networkName']
+        if item.get('ethernetCardType'):
+            iface['adapter_type'] = item['ethernetCardType']
+        # networkType/providerRef name VM Operator's network providers; a port group needs neither.
+        converted.append(iface)
+    return {'interfaces': converted} if converted else {}
+
+
+def _v1alpha1_bootstrap(metadata: Any, path: str) -> Optional[Dict[str, Any]]:
+    metadata = _mapping(metadata, path)
+    transport = metadata.get('transport')
+    if not transport:
+        return None
+    if transport not in _V1ALPHA1_TRANSPORTS:
+        raise SpecError(path + '.transport', transport, 'is not one of %s' % ', '.join(_V1ALPHA1_TRANSPORTS))
+    provider, key = _V1ALPHA1_TRANSPORTS[transport]
+    name_field = 'secret_name' if metadata.get('secretName') else 'config_map_name'
+    object_name = metadata.get('secretName') or metadata.get('configMapName')
+
+    def reference(secret_key: Optional[str]) -> Dict[str, str]:
+        ref = {name_field: object_name}
+        if secret_key:
+            ref['key'] = secret_key
+        return ref
+
+    result: Dict[str, Any] = {'provider': provider}
+    if provider == CLOUD_INIT:
+        result[CLOUD_INIT] = {'raw_cloud_config': reference(key)} if object_name else {}
+    elif provider == SYSPREP:
+        result[SYSPREP] = {'raw_sysprep': reference(key)} if object_name else {}
+    else:
+        if provider == LINUX_PREP:
+            result[LINUX_PREP] = {'hardware_clock_is_utc': True}
+        result[VAPP_CONFIG] = {'raw_properties': reference(None)} if object_name else {}
+    return result
+
+
+# --- v1alpha2+ bootstrap -------------------------------------------------------
+
+def _bootstrap(bootstrap: Any, path: str) -> Optional[Dict[str, Any]]:
+    bootstrap = _mapping(bootstrap, path)
+    for key in bootstrap:
+        if key not in _BOOTSTRAP_PROVIDERS:
+            raise SpecError(path, key, 'is not a bootstrap provider; valid: %s' % ', '.join(_BOOTSTRAP_PROVIDERS))
+    present = [key for key in _BOOTSTRAP_PROVIDERS if bootstrap.get(key) is not None]
+    if not present:
+        return None
+    if 'cloudInit' in present and len(present) > 1:
+        raise SpecError(path + '.cloudInit', 'cloudInit', 'cannot be combined with %s' % ', '.join(key for key in present if key != 'cloudInit'))
+    if 'linuxPrep' in present and 'sysprep' in present:
+        raise SpecError(path + '.linuxPrep', 'linuxPrep', 'cannot be combined with sysprep')
+    converters: Dict[str, Callable[[Any, str], Dict[str, Any]]] = {
+        'cloudInit': _cloud_init, 'sysprep': _sysprep, 'linuxPrep': _convert_tree, 'vAppConfig': _vapp_config,
+    }
+    result: Dict[str, Any] = {'provider': _BOOTSTRAP_PROVIDERS[present[0]]}
+    for key in present:
+        result[_BOOTSTRAP_PROVIDERS[key]] = converters[key](_mapping(bootstrap[key], '%s.%s' % (path, key)), '%s.%s' % (path, key))
+    return result
+
+
+def _exclusive(data: Mapping, first: str, second: str, path: str, required: bool = False) -> None:
+    given = [key for key in (first, second) if data.get(key) not in (None, '')]
+    if len(given) > 1:
+        raise SpecError('%s.%s' % (path, second), second, 'cannot be combined with %s; give one' % first)
+    if required and not given:
+        raise SpecError(path, '{}', 'needs one of %s or %s' % (first, second))
+
+
+def _cloud_init(data: Mapping, path: str) -> Dict[str, Any]:
+    _exclusive(data, 'cloudConfig', 'rawCloudConfig', path)
+    result = _convert_tree({key: value for key, value in data.items() if key != 'cloudConfig'}, path)
+    if data.get('cloudConfig') is not None:
+        result['cloud_config'] = _cloud_config(_mapping(data['cloudConfig'], path + '.cloudConfig'), path + '.cloudConfig')
+    return result
+
+
+def _cloud_config(data: Mapping, path: str) -> Dict[str, Any]:
+    """VM Operator's CloudConfig is cloud-config already, except defaultUserEnabled and secret references."""
+    result = _convert_tree({key: value for key, value in data.items() if key != 'defaultUserEnabled'}, path)
+    if data.get('defaultUserEnabled'):
+        # cloud-init keeps its default user only when "default" is listed (VM Operator prepends it too).
+        result['users'] = ['default'] + list(result.get('users') or [])
+    return result
+
+
+def _sysprep(data: Mapping, path: str) -> Dict[str, Any]:
+    _exclusive(data, 'sysprep', 'rawSysprep', path, required=True)
+    return _convert_tree(data, path)
+
+
+def _vapp_config(data: Mapping, path: str) -> Dict[str, Any]:
+    _exclusive(data, 'properties', 'rawProperties', path)
+    result: Dict[str, Any] = {}
+    if data.get('rawProperties'):
+        result['raw_properties'] = {'secret_name': data['rawProperties']}
+    properties = data.get('properties') or []
+    if not isinstance(properties, list):
+        raise SpecError(path + '.properties', type(properties).__name__, 'must be a list')
+    converted = []
+    for index, item in enumerate(properties):
+        item_path = '%s.properties[%d]' % (path, index)
+        item = _mapping(item, item_path)
+        if not item.get('key'):
+            raise SpecError(item_path + '.key', '', 'is missing')
+        converted.append({'key': item['key'], 'value': _value_or_secret(item.get('value') or {}, item_path + '.value')})
+    if converted:
+        result['properties'] = converted
+    return result
+
+
+def _value_or_secret(data: Any, path: str) -> Any:
+    """``{value: x}`` -> x; ``{from: {name, key}}`` -> ``{secret_name, key}``."""
+    data = _mapping(data, path)
+    _exclusive(data, 'value', 'from', path, required=True)
+    return _secret_ref(data['from'], path + '.from') if data.get('from') is not None else data['value']
+
+
+def _is_secret_ref(value: Any) -> bool:
+    return isinstance(value, Mapping) and 'name' in value and set(value) <= {'name', 'key'}
+
+
+def _secret_ref(value: Any, path: str) -> Dict[str, str]:
+    if not _is_secret_ref(value) or not isinstance(value.get('name'), str):
+        raise SpecError(path, '{...}', 'must be a Secret reference {name, key}')
+    ref = {'secret_name': value['name']}
+    if value.get('key'):
+        ref['key'] = value['key']
+    return ref
+
+
+def _convert_tree(value: Any, path: str) -> Any:
+    """camelCase keys -> snake_case, recursively; secret references -> ``{secret_name, key}``."""
+    if isinstance(value, Mapping):
+        result: Dict[str, Any] = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            item_path = '%s.%s' % (path, key)
+            if key in _SECRET_REF_FIELDS or (key in _MAYBE_SECRET_REF_FIELDS and isinstance(item, Mapping) and 'name' in item):
+                result[snake_case(key)] = _secret_ref(item, item_path)
+            elif key in _VALUE_OR_SECRET_FIELDS:
+                result[snake_case(key)] = _value_or_secret(item, item_path)
+            else:
+                result[snake_case(key)] = _convert_tree(item, item_path)
+        return result
+    if isinstance(value, list):
+        return [_convert_tree(item, '%s[%d]' % (path, index)) for index, item in enumerate(value)]
+    return value

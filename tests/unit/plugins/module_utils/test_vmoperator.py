@@ -1,0 +1,215 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of _vmoperator: one manifest per API version, and the errors."""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import copy
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
+from ansible_collections.guestnet.vsphere.plugins.module_utils._resolver import resolve
+from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vmoperator import from_vm_operator, snake_case
+
+FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'vmoperator')
+VERSIONS = ['v1alpha1', 'v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5']
+
+
+def load(version):
+    with open(os.path.join(FIXTURES, version + '.yaml'), encoding='utf-8') as stream:
+        return yaml.safe_load(stream)
+
+
+def minimal(**spec):
+    return {'apiVersion': 'vmoperator.vmware.com/v1alpha5', 'kind': 'VirtualMachine', 'metadata': {'name': 'vm01'}, 'spec': spec}
+
+
+def error_of(manifest) -> str:
+    with pytest.raises(SpecError) as info:
+        from_vm_operator(manifest)
+    return str(info.value)
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_manifest_per_api_version(version):
+    fixture = load(version)
+    assert from_vm_operator(fixture['manifest']) == fixture['expected']
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_converted_network_parses_and_resolves(version):
+    result = from_vm_operator(load(version)['manifest'])
+    provider = result.get('bootstrap', {}).get('provider')
+    net = resolve(parse_network_spec(result['network']), vm_name=result['name'], provider=provider)
+    assert net.interfaces
+
+
+def test_manifest_is_not_modified():
+    manifest = load('v1alpha2')['manifest']
+    before = copy.deepcopy(manifest)
+    from_vm_operator(manifest)
+    assert manifest == before
+
+
+def test_v1alpha6_is_read_like_v1alpha5():
+    manifest = dict(load('v1alpha5')['manifest'], apiVersion='vmoperator.vmware.com/v1alpha6')
+    assert from_vm_operator(manifest) == load('v1alpha5')['expected']
+
+
+@pytest.mark.parametrize('api_version', ['vmoperator.vmware.com/v1alpha0', 'vmoperator.vmware.com/v1', 'apps/v1', None])
+def test_unknown_api_version(api_version):
+    message = error_of(dict(minimal(), apiVersion=api_version))
+    assert message.startswith('manifest.apiVersion: %s is not supported; supported: vmoperator.vmware.com/v1alpha1,'
+                              % (api_version or "''"))
+
+
+def test_wrong_kind():
+    assert error_of(dict(minimal(), kind='VirtualMachineClass')) == 'manifest.kind: VirtualMachineClass is not VirtualMachine'
+
+
+def test_not_a_mapping():
+    assert error_of(['VirtualMachine']) == 'manifest: list must be a mapping (a VirtualMachine resource)'
+
+
+def test_empty_spec_gives_an_empty_network():
+    assert from_vm_operator(minimal()) == {'name': 'vm01', 'network': {}}
+
+
+def test_network_errors_name_the_manifest_path():
+    manifest = minimal(network={'interfaces': [{'name': 'eth0', 'addresses': ['10.0.0.10']}]})
+    assert error_of(manifest).startswith('manifest.spec.network.interfaces[0].addresses[0]: 10.0.0.10 has no prefix length')
+
+
+def test_unknown_network_key():
+    manifest = minimal(network={'interfaces': [{'name': 'eth0'}], 'vlans': [{'name': 'vlan10', 'id': 10, 'link': 'eth0'}]})
+    assert error_of(manifest).startswith('manifest.spec.network: vlans is not a valid key')
+
+
+def test_network_is_validated_against_the_bootstrap_provider():
+    manifest = minimal(bootstrap={'linuxPrep': {}}, network={'interfaces': [{'name': 'eth0', 'mtu': 9000}]})
+    assert error_of(manifest) == 'manifest.spec.network.interfaces[0].mtu: 9000 is not supported by linux_prep; supported by: cloud_init'
+
+
+def test_windows_guest_limits_the_host_name():
+    manifest = minimal(guestID='windows2019srv_64Guest', network={'hostName': 'a-very-long-hostname'})
+    assert error_of(manifest).startswith('manifest.spec.network.host_name: a-very-long-hostname is longer than 15 characters')
+
+
+def test_vm_name_stands_in_for_the_host_name():
+    manifest = dict(minimal(), metadata={'name': 'web.example'})
+    assert 'web.example is not a valid host name (the VM name, used because host_name is not set)' in error_of(manifest)
+
+
+@pytest.mark.parametrize('bootstrap, message', [
+    ({'cloudInit': {}, 'linuxPrep': {}}, 'manifest.spec.bootstrap.cloudInit: cloudInit cannot be combined with linuxPrep'),
+    ({'cloudInit': {}, 'vAppConfig': {}}, 'manifest.spec.bootstrap.cloudInit: cloudInit cannot be combined with vAppConfig'),
+    ({'linuxPrep': {}, 'sysprep': {'rawSysprep': {'name': 'x'}}}, 'manifest.spec.bootstrap.linuxPrep: linuxPrep cannot be combined with sysprep'),
+    ({'sysprep': {}}, 'manifest.spec.bootstrap.sysprep: {} needs one of sysprep or rawSysprep'),
+    ({'sysprep': {'sysprep': {}, 'rawSysprep': {'name': 'x'}}},
+     'manifest.spec.bootstrap.sysprep.rawSysprep: rawSysprep cannot be combined with sysprep; give one'),
+    ({'cloudInit': {'cloudConfig': {}, 'rawCloudConfig': {'name': 'x'}}},
+     'manifest.spec.bootstrap.cloudInit.rawCloudConfig: rawCloudConfig cannot be combined with cloudConfig; give one'),
+    ({'vAppConfig': {'properties': [{'key': 'a', 'value': {'value': 'b'}}], 'rawProperties': 'x'}},
+     'manifest.spec.bootstrap.vAppConfig.rawProperties: rawProperties cannot be combined with properties; give one'),
+    ({'vAppConfig': {'properties': [{'key': 'a', 'value': {}}]}},
+     'manifest.spec.bootstrap.vAppConfig.properties[0].value: {} needs one of value or from'),
+    ({'vAppConfig': {'properties': [{'value': {'value': 'b'}}]}}, "manifest.spec.bootstrap.vAppConfig.properties[0].key: '' is missing"),
+    ({'ignition': {}}, 'manifest.spec.bootstrap: ignition is not a bootstrap provider; valid: cloudInit, sysprep, linuxPrep, vAppConfig'),
+    ({'cloudInit': {'rawCloudConfig': {'name': 'x', 'key': 'y', 'optional': True}}},
+     'manifest.spec.bootstrap.cloudInit.rawCloudConfig: {...} must be a Secret reference {name, key}'),
+])
+def test_bootstrap_errors(bootstrap, message):
+    assert error_of(minimal(bootstrap=bootstrap)) == message
+
+
+def test_vapp_config_alone_with_raw_properties():
+    result = from_vm_operator(minimal(bootstrap={'vAppConfig': {'rawProperties': 'vm01-ovf'}}))
+    assert result['bootstrap'] == {'provider': 'vapp_config', 'vapp_config': {'raw_properties': {'secret_name': 'vm01-ovf'}}}
+
+
+def test_sysprep_raw_and_script_text():
+    bootstrap = {'sysprep': {'rawSysprep': {'name': 'unattend-xml', 'key': 'unattend'}}, 'vAppConfig': {'rawProperties': 'props'}}
+    result = from_vm_operator(minimal(bootstrap=bootstrap))
+    assert result['bootstrap'] == {'provider': 'sysprep', 'sysprep': {'raw_sysprep': {'secret_name': 'unattend-xml', 'key': 'unattend'}},
+                                   'vapp_config': {'raw_properties': {'secret_name': 'props'}}}
+    script = {'sysprep': {'sysprep': {'scriptText': {'from': {'name': 'scripts', 'key': 'pre'}}}}}
+    assert from_vm_operator(minimal(bootstrap=script))['bootstrap']['sysprep'] == {
+        'sysprep': {'script_text': {'secret_name': 'scripts', 'key': 'pre'}}}
+
+
+def test_linux_prep_password_selector():
+    bootstrap = {'linuxPrep': {'password': {'password': {'name': 'root-pw', 'key': 'password'}, 'plainText': True},
+                               'expirePasswordAfterNextLogin': True}}
+    assert from_vm_operator(minimal(bootstrap=bootstrap))['bootstrap'] == {'provider': 'linux_prep', 'linux_prep': {
+        'password': {'password': {'secret_name': 'root-pw', 'key': 'password'}, 'plain_text': True},
+        'expire_password_after_next_login': True}}
+
+
+def test_empty_cloud_init_means_cloud_init():
+    assert from_vm_operator(minimal(bootstrap={'cloudInit': {}}))['bootstrap'] == {'provider': 'cloud_init', 'cloud_init': {}}
+
+
+def test_secrets_never_reach_messages():
+    bootstrap = {'cloudInit': {'rawCloudConfig': {'name': 's3cr3t-name', 'key': 'k', 'value': 'hunter2'}}}
+    message = error_of(minimal(bootstrap=bootstrap))
+    assert 'hunter2' not in message
+
+
+@pytest.mark.parametrize('transport, object_field, bootstrap', [
+    ('CloudInit', 'secretName', {'provider': 'cloud_init', 'cloud_init': {'raw_cloud_config': {'secret_name': 'md', 'key': 'user-data'}}}),
+    ('ExtraConfig', 'secretName',
+     {'provider': 'cloud_init', 'cloud_init': {'raw_cloud_config': {'secret_name': 'md', 'key': 'guestinfo.userdata'}}}),
+    ('Sysprep', 'secretName', {'provider': 'sysprep', 'sysprep': {'raw_sysprep': {'secret_name': 'md', 'key': 'unattend'}}}),
+    ('OvfEnv', 'configMapName', {'provider': 'linux_prep', 'linux_prep': {'hardware_clock_is_utc': True},
+                                 'vapp_config': {'raw_properties': {'config_map_name': 'md'}}}),
+    ('vAppConfig', 'configMapName', {'provider': 'vapp_config', 'vapp_config': {'raw_properties': {'config_map_name': 'md'}}}),
+])
+def test_v1alpha1_transports(transport, object_field, bootstrap):
+    manifest = dict(minimal(vmMetadata={'transport': transport, object_field: 'md'}), apiVersion='vmoperator.vmware.com/v1alpha1')
+    assert from_vm_operator(manifest)['bootstrap'] == bootstrap
+
+
+def test_v1alpha1_unknown_transport():
+    manifest = dict(minimal(vmMetadata={'transport': 'Ignition'}), apiVersion='vmoperator.vmware.com/v1alpha1')
+    assert error_of(manifest) == 'manifest.spec.vmMetadata.transport: Ignition is not one of CloudInit, ExtraConfig, Sysprep, OvfEnv, vAppConfig'
+
+
+def test_v1alpha1_bad_adapter_type():
+    manifest = dict(minimal(networkInterfaces=[{'networkName': 'n', 'ethernetCardType': 'rtl8139'}]), apiVersion='vmoperator.vmware.com/v1alpha1')
+    assert error_of(manifest).startswith('manifest.spec.network.interfaces[0].adapter_type: rtl8139 is not a network adapter type')
+
+
+@pytest.mark.parametrize('field, value, expected_key, expected', [
+    ('powerState', 'PoweredOff', 'power_state', 'powered_off'),
+    ('powerState', 'suspended', 'power_state', 'suspended'),
+    ('powerOffMode', 'TrySoft', 'power_off_mode', 'try_soft'),
+    ('suspendMode', 'Hard', 'suspend_mode', 'hard'),
+    ('restartMode', 'Soft', 'restart_mode', 'soft'),
+])
+def test_power_fields(field, value, expected_key, expected):
+    assert from_vm_operator(minimal(**{field: value}))[expected_key] == expected
+
+
+@pytest.mark.parametrize('field, value, message', [
+    ('powerState', 'Rebooting', 'manifest.spec.powerState: Rebooting is not one of PoweredOn, PoweredOff, Suspended'),
+    ('restartMode', 'Gentle', 'manifest.spec.restartMode: Gentle is not one of Hard, Soft, TrySoft'),
+])
+def test_bad_power_fields(field, value, message):
+    assert error_of(minimal(**{field: value})) == message
+
+
+@pytest.mark.parametrize('name, expected', [
+    ('hardwareClockIsUTC', 'hardware_clock_is_utc'), ('instanceID', 'instance_id'), ('waitOnNetwork4', 'wait_on_network4'),
+    ('domainOU', 'domain_ou'), ('TrySoft', 'try_soft'), ('ssh_pwauth', 'ssh_pwauth'),
+    ('useGlobalNameserversAsDefault', 'use_global_nameservers_as_default'),
+])
+def test_snake_case(name, expected):
+    assert snake_case(name) == expected
