@@ -1,0 +1,951 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Subnet ledger: IP subnets on vSphere port groups, and who holds which address. PRIVATE to the collection.
+
+vCenter knows port groups (L2 networks) but no IP subnets, so, as Cloudpods does for VMware, we keep the
+subnets and their addresses ourselves.  ``LedgerBackend`` is the small store interface the modules use;
+``SqliteLedger`` is the embedded default: one SQLite file on the control node.
+
+SAFETY: the SQLite file must be on a local disk of the one machine that runs the modules.  SQLite's file
+locks are unreliable on network file systems (NFS, SMB, sshfs, ...), and a copy per machine (AWX execution
+nodes, job slices) is a different ledger, so two machines would hand out the same address.  The module
+reports ``path_looks_shared()``; shared use needs a server-side backend (NetBox) behind ``LedgerBackend``.
+
+Concurrency: every write is one ``BEGIN IMMEDIATE`` transaction, which takes the write lock before anything
+is read, so read -> pick -> insert never interleaves between Ansible forks; the busy timeout makes waiting
+writers queue instead of failing with "database is locked".  Unique indexes (one holder per address, one
+allocation per owner and IP family) back this up.  We keep SQLite's default rollback journal, not WAL: the
+ledger stays one self-contained file at rest (no -wal/-shm files to lose when it is copied or backed up),
+there is no journal-mode switch for processes opening a new ledger at once to race on, and WAL's gain,
+readers not blocking the writer, is small when every transaction lasts milliseconds.
+
+Nothing here imports Ansible or pyVmomi.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import abc
+import bisect
+import datetime
+import ipaddress
+import json
+import os
+import random
+import re
+import sqlite3
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SubnetDefaults
+
+SCHEMA_VERSION = 1
+DEFAULT_HOLD_BACK_SECONDS = 30.0   # Cloudpods' minimal_ip_addr_reused_interval_seconds
+DEFAULT_TIMEOUT_SECONDS = 30.0     # how long a writer waits for the lock before giving up
+RANDOM_TRIES = 8                   # random picks before falling back to a scan (Cloudpods: 5)
+
+STEPUP, STEPDOWN, RANDOM = 'stepup', 'stepdown', 'random'
+DIRECTIONS = (STEPUP, STEPDOWN, RANDOM)
+ALLOCATED, OBSERVED, FIXED, RESERVED, CONFLICT = 'allocated', 'observed', 'fixed', 'reserved', 'conflict'
+KINDS = (ALLOCATED, OBSERVED, FIXED, RESERVED, CONFLICT)
+HOLDER_KINDS = (ALLOCATED, FIXED, OBSERVED)   # at most one per address; also the order an owner's rows are reused in
+DETECTED, MARKED = 'detected', 'marked'
+
+# File systems whose locking SQLite cannot trust, or that other machines can write to.
+SHARED_FS_TYPES = frozenset((
+    '9p', 'afs', 'ceph', 'cifs', 'davfs', 'gfs2', 'glusterfs', 'gpfs', 'lustre', 'ncpfs', 'nfs', 'nfs4', 'ocfs2',
+    'prl_fs', 'smb3', 'smbfs', 'vboxsf', 'vmhgfs', 'fuse.ceph-fuse', 'fuse.gcsfuse', 'fuse.glusterfs',
+    'fuse.juicefs', 'fuse.rclone', 'fuse.s3fs', 'fuse.sshfs', 'fuse.vmhgfs-fuse',
+))
+
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+
+class LedgerError(ValueError):
+    """Bad input or an impossible request. The message names the subnet, the field and the value."""
+
+
+class SubnetExhaustedError(LedgerError):
+    """No address of the subnet's range is free."""
+
+    def __init__(self, subnet: str, detail: str) -> None:
+        self.subnet = subnet
+        super().__init__('subnet %s is exhausted: %s' % (subnet, detail))
+
+
+@dataclass(frozen=True)
+class L2Network:
+    """A port group (standard or distributed) and the hosts that reach it."""
+    moid: str
+    name: str
+    switch: Optional[str] = None
+    vlan: Optional[int] = None
+    hosts: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reservation:
+    start: str
+    end: str
+    expires_at: Optional[float] = None         # epoch seconds; None: never expires
+    note: str = ''
+
+
+@dataclass(frozen=True)
+class AdditionalPortgroup:
+    portgroup: str
+    added_by: str                              # DETECTED (guest IPs seen there) or MARKED (by the user)
+
+
+@dataclass(frozen=True)
+class Subnet:
+    name: str
+    cidr: str
+    range_start: str
+    range_end: str
+    direction: str
+    gateway: Optional[str] = None
+    reserved: Tuple[Reservation, ...] = ()
+    nameservers: Tuple[str, ...] = ()
+    search_domains: Tuple[str, ...] = ()
+    mtu: Optional[int] = None
+    portgroup: Optional[str] = None            # primary port group key (the module's choice, e.g. the moid)
+    additional: Tuple[AdditionalPortgroup, ...] = ()
+
+    @property
+    def network(self) -> IPNetwork:
+        return ipaddress.ip_network(self.cidr)
+
+    @property
+    def bounds(self) -> Tuple[int, int]:
+        return int(ipaddress.ip_address(self.range_start)), int(ipaddress.ip_address(self.range_end))
+
+    def in_range(self, ip: IPAddress) -> bool:
+        first, last = self.bounds
+        return ip.version == self.network.version and first <= int(ip) <= last
+
+    def reachable_from(self, portgroup: str) -> bool:
+        return portgroup == self.portgroup or any(extra.portgroup == portgroup for extra in self.additional)
+
+
+@dataclass(frozen=True)
+class Address:
+    """One row of the ledger: a holder of an address, a conflicting claim, or a reserved range."""
+    subnet: str
+    ip: str
+    kind: str
+    vm_uuid: Optional[str] = None
+    interface: Optional[str] = None
+    mac: Optional[str] = None
+    portgroup: Optional[str] = None
+    last_ip: Optional[str] = None              # RESERVED rows: end of the range
+    note: Optional[str] = None                 # RESERVED rows
+    expires_at: Optional[float] = None         # RESERVED rows
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    @property
+    def owner(self) -> Optional[str]:
+        return None if self.vm_uuid is None else '%s/%s' % (self.vm_uuid, self.interface)
+
+
+@dataclass(frozen=True)
+class ObservedAddress:
+    """An address the guest reports (VMware Tools ``guest.net``) on one of its NICs."""
+    ip: str
+    interface: str
+    mac: Optional[str] = None
+    portgroup: Optional[str] = None            # where the NIC is; limits which subnets match
+    subnet: Optional[str] = None               # skip matching and use this subnet
+
+
+@dataclass(frozen=True)
+class ObservationResult:
+    recorded: Tuple[Address, ...]              # held by this VM (observed, or already allocated/fixed)
+    conflicts: Tuple[Address, ...]             # held by another VM: recorded as conflicts
+    removed: Tuple[Address, ...]               # this VM's earlier observations it no longer reports
+    unmatched: Tuple[str, ...]                 # IPs in no (reachable) subnet range
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Allocation:
+    subnet: str
+    ip: str
+    prefix_length: int
+    vm_uuid: str
+    interface: str
+    kind: str                                  # ALLOCATED, or FIXED when the owner's fixed address is reused
+    changed: bool
+    dry_run: bool = False
+    replaced: Optional[Address] = None         # the owner's previous allocation of this IP family, released
+
+    @property
+    def address(self) -> str:
+        return '%s/%d' % (self.ip, self.prefix_length)
+
+
+@dataclass(frozen=True)
+class Usage:
+    subnet: str
+    cidr: str
+    size: int                                  # addresses in range_start..range_end
+    used: int                                  # not allocatable: held, reserved, held back or the gateway
+    free: int
+    allocated: int
+    observed: int
+    fixed: int
+    reserved: int                              # addresses in active reservations
+    held_back: int
+    conflicts: int
+
+
+def default_ledger_path() -> str:
+    """~/.ansible/guestnet/ledger.sqlite, or under $ANSIBLE_HOME when set."""
+    home = os.environ.get('ANSIBLE_HOME') or os.path.join(os.path.expanduser('~'), '.ansible')
+    return os.path.join(home, 'guestnet', 'ledger.sqlite')
+
+
+def path_looks_shared(path: str, mounts_file: str = '/proc/mounts') -> Optional[str]:
+    """Why ``path`` looks like it is on a network or shared file system, or None (also when unknown)."""
+    target = os.path.realpath(os.path.abspath(path))
+    try:
+        with open(mounts_file, encoding='utf-8') as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    best: Optional[Tuple[str, str, str]] = None
+    for line in lines:
+        columns = line.split()
+        if len(columns) < 3:
+            continue
+        # /proc/mounts writes spaces and other specials as octal escapes (\040)
+        mount_point = re.sub(r'\\([0-7]{3})', lambda match: chr(int(match.group(1), 8)), columns[1])
+        inside = mount_point == '/' or target == mount_point or target.startswith(mount_point.rstrip('/') + '/')
+        if inside and (best is None or len(mount_point) >= len(best[0])):   # >=: a later mount hides an earlier one
+            best = (mount_point, columns[2], columns[0])
+    if best is None or best[1] not in SHARED_FS_TYPES:
+        return None
+    return ('%s is on a %s file system (%s mounted on %s): SQLite locking is not reliable there, and a ledger '
+            'shared between machines can hand out the same address twice; keep it on a local disk' % (path, best[1], best[2], best[0]))
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise LedgerError('%s: %r must be a non-empty string' % (what, value))
+    return value.strip()
+
+
+def _parse_ip(value: Any, what: str) -> IPAddress:
+    try:
+        return ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        raise LedgerError('%s: %s is not an IP address' % (what, value)) from None
+
+
+def _parse_time(value: Any, what: str) -> Optional[float]:
+    """Epoch seconds, or an ISO 8601 date/time (UTC unless it has an offset)."""
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return None if value is None else float(value)
+    try:
+        moment = datetime.datetime.fromisoformat(str(value).strip().replace('Z', '+00:00'))
+    except ValueError:
+        raise LedgerError('%s: %s is neither epoch seconds nor an ISO 8601 date/time' % (what, value)) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)).timestamp()
+
+
+def _usable(network: IPNetwork) -> Tuple[IPAddress, IPAddress]:
+    """The default range: no network/broadcast address (IPv4) or subnet-router anycast (IPv6) unless tiny."""
+    if network.num_addresses <= 2:
+        return network[0], network[-1]
+    return network[1], network[-2] if network.version == 4 else network[-1]
+
+
+def _usable_ip(network: IPNetwork, value: Any, what: str) -> IPAddress:
+    ip = _parse_ip(value, what)
+    first, last = _usable(network)
+    if ip.version != network.version or not int(first) <= int(ip) <= int(last):
+        raise LedgerError('%s: %s is not a usable address of %s (%s-%s)' % (what, ip, network, first, last))
+    return ip
+
+
+def _parse_reservation(item: Any, network: IPNetwork, what: str) -> Reservation:
+    """'ip', 'first-last', a CIDR, or a mapping with start, end, expires_at, note."""
+    if isinstance(item, Reservation):
+        item = asdict(item)
+    if isinstance(item, str):
+        item = {'start': item}
+    if not isinstance(item, Mapping) or 'start' not in item or set(item) - {'start', 'end', 'expires_at', 'note'}:
+        raise LedgerError("%s: %r is not an address, a range 'first-last', a CIDR or a mapping with start, end, expires_at, note"
+                          % (what, item))
+    start, end = str(item['start']).strip(), item.get('end')
+    if '/' in start and end is None:
+        try:
+            block = ipaddress.ip_network(start)
+        except ValueError as exc:
+            raise LedgerError('%s: %s is not a network: %s' % (what, start, exc)) from None
+        start, end = str(block[0]), str(block[-1])
+    elif '-' in start and end is None:
+        start, end = (part.strip() for part in start.split('-', 1))
+    first, last = _parse_ip(start, what), _parse_ip(start if end is None else end, what)
+    for ip in (first, last):
+        if ip not in network:
+            raise LedgerError('%s: %s is not inside %s' % (what, ip, network))
+    if int(first) > int(last):
+        raise LedgerError('%s: range %s-%s ends before it starts' % (what, first, last))
+    return Reservation(str(first), str(last), _parse_time(item.get('expires_at'), what + '.expires_at'), str(item.get('note') or ''))
+
+
+_SUBNET_OPTIONS = ('range_start', 'range_end', 'gateway', 'reserved', 'nameservers', 'search_domains', 'mtu', 'direction', 'portgroup')
+
+
+def _declare_subnet(name: Any, cidr: Any, options: Mapping[str, Any]) -> Subnet:
+    """Validate and normalize a subnet declaration (defaults filled in, addresses canonical)."""
+    name = _text(name, 'subnet name')
+    where = 'subnet %s' % name
+    unknown = sorted(set(options) - set(_SUBNET_OPTIONS))
+    if unknown:
+        raise LedgerError('%s: unknown option(s) %s (known: %s)' % (where, ', '.join(unknown), ', '.join(_SUBNET_OPTIONS)))
+    try:
+        network = ipaddress.ip_network(str(cidr).strip())
+    except ValueError as exc:
+        raise LedgerError('%s: cidr %s is not a network: %s' % (where, cidr, exc)) from None
+    first, last = _usable(network)
+    if options.get('range_start') is not None:
+        first = _usable_ip(network, options['range_start'], where + ': range_start')
+    if options.get('range_end') is not None:
+        last = _usable_ip(network, options['range_end'], where + ': range_end')
+    if int(first) > int(last):
+        raise LedgerError('%s: range_end %s is below range_start %s' % (where, last, first))
+    gateway = options.get('gateway')
+    direction = options.get('direction') or (RANDOM if network.version == 6 else STEPDOWN)   # Cloudpods' defaults
+    if direction not in DIRECTIONS:
+        raise LedgerError('%s: direction %s is not one of %s' % (where, direction, ', '.join(DIRECTIONS)))
+    if network.version == 6 and direction != RANDOM:
+        raise LedgerError('%s: direction %s is not supported for IPv6; IPv6 subnets allocate at random' % (where, direction))
+    mtu, min_mtu = options.get('mtu'), 1280 if network.version == 6 else 68
+    if mtu is not None and (not isinstance(mtu, int) or isinstance(mtu, bool) or not min_mtu <= mtu <= 65535):
+        raise LedgerError('%s: mtu %r is not an MTU for IPv%d (%d-65535)' % (where, mtu, network.version, min_mtu))
+    portgroup = options.get('portgroup')
+    reserved_items = options.get('reserved') or ()
+    reserved = [_parse_reservation(item, network, '%s: reserved[%d]' % (where, index))
+                for index, item in enumerate([reserved_items] if isinstance(reserved_items, (str, Mapping)) else reserved_items)]
+    return Subnet(
+        name=name, cidr=str(network), range_start=str(first), range_end=str(last), direction=direction,
+        gateway=None if gateway is None else str(_usable_ip(network, gateway, where + ': gateway')),
+        reserved=tuple(sorted(reserved, key=lambda item: int(ipaddress.ip_address(item.start)))),
+        nameservers=tuple(str(_parse_ip(value, where + ': nameservers')) for value in options.get('nameservers') or ()),
+        search_domains=tuple(_text(value, where + ': search_domains') for value in options.get('search_domains') or ()),
+        mtu=mtu, portgroup=None if portgroup is None else _text(portgroup, where + ': portgroup'))
+
+
+class _Occupancy:
+    """The addresses of one range that cannot be handed out: single points plus merged spans.
+
+    Picking and counting cost O(points + spans), never O(range size), so a /64 is as cheap as a /27.
+    """
+
+    def __init__(self, first: int, last: int, points: Iterable[int] = (), spans: Iterable[Tuple[int, int]] = ()) -> None:
+        self.first, self.last = first, last
+        self.spans: List[Tuple[int, int]] = []   # clipped to the range, sorted, merged
+        for low, high in sorted((max(low, first), min(high, last)) for low, high in spans if low <= last and high >= first):
+            if self.spans and low <= self.spans[-1][1] + 1:
+                self.spans[-1] = (self.spans[-1][0], max(self.spans[-1][1], high))
+            else:
+                self.spans.append((low, high))
+        self.starts = [low for low, high in self.spans]
+        self.points = {point for point in points if first <= point <= last and self._span_at(point) is None}
+
+    def _span_at(self, value: int) -> Optional[Tuple[int, int]]:
+        index = bisect.bisect_right(self.starts, value) - 1
+        return self.spans[index] if index >= 0 and self.spans[index][1] >= value else None
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
+
+    @property
+    def used(self) -> int:
+        return len(self.points) + sum(high - low + 1 for low, high in self.spans)
+
+    def is_free(self, value: int) -> bool:
+        return value not in self.points and self._span_at(value) is None
+
+    def scan(self, step: int) -> Optional[int]:
+        """The first free address from the bottom (step 1) or the top (step -1) of the range."""
+        value = self.first if step > 0 else self.last
+        while self.first <= value <= self.last:
+            span = self._span_at(value)
+            if span is not None:
+                value = span[1] + 1 if step > 0 else span[0] - 1
+            elif value in self.points:
+                value += step
+            else:
+                return value
+        return None
+
+
+class LedgerBackend(abc.ABC):
+    """The store interface the modules use, so a server-side backend (NetBox) can replace SQLite.
+
+    Every change takes ``dry_run``: report what would happen without keeping it (Ansible check mode).
+    """
+
+    @abc.abstractmethod
+    def get_subnet(self, name: str) -> Subnet:
+        """The declared subnet; LedgerError when unknown."""
+
+    @abc.abstractmethod
+    def allocate(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
+                 portgroup: Optional[str] = None, dry_run: bool = False) -> Allocation:
+        """The owner's address in the subnet, allocating one (or ``ip``) when it has none; atomic."""
+
+    @abc.abstractmethod
+    def release(self, vm_uuid: str, interface: str, subnet: Optional[str] = None, *, dry_run: bool = False) -> List[Address]:
+        """Give back the owner's allocated and fixed addresses (in one subnet or all)."""
+
+    @abc.abstractmethod
+    def release_owner(self, vm_uuid: str, *, dry_run: bool = False) -> List[Address]:
+        """Remove everything a VM holds or claims (decommission)."""
+
+    @abc.abstractmethod
+    def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None,
+                     portgroup: Optional[str] = None, mac: Optional[str] = None, dry_run: bool = False) -> Address:
+        """Record an address set by hand on a VM that cannot report it (no VMware Tools)."""
+
+    @abc.abstractmethod
+    def replace_observed(self, vm_uuid: str, records: Iterable[Union[ObservedAddress, Mapping[str, Any]]], *,
+                         dry_run: bool = False) -> ObservationResult:
+        """Replace the VM's observed addresses with what it reports now; never touches fixed or allocated ones."""
+
+    @abc.abstractmethod
+    def usage(self, subnet: Optional[str] = None) -> List[Usage]:
+        """Size, used, free and conflicts per subnet."""
+
+    def subnet_defaults(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
+                        portgroup: Optional[str] = None, dry_run: bool = False) -> SubnetDefaults:
+        """What the resolver needs for one interface: its address (allocated if needed) and the subnet's settings."""
+        declared = self.get_subnet(subnet)
+        allocation = self.allocate(subnet, vm_uuid, interface, ip=ip, portgroup=portgroup, dry_run=dry_run)
+        ipv6 = declared.network.version == 6
+        return SubnetDefaults(
+            subnet=declared.name, addresses=(allocation.address,),
+            gateway4=None if ipv6 else declared.gateway, gateway6=declared.gateway if ipv6 else None,
+            nameservers=declared.nameservers, search_domains=declared.search_domains, mtu=declared.mtu)
+
+
+# Reservations are 'reserved' rows spanning ip..last_ip with an optional expiry; 'conflict' rows are claims
+# beside an address's holder.  IPs are canonical text; range arithmetic happens in Python (IPv6 exceeds int64).
+_SCHEMA = (
+    'CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+    """CREATE TABLE networks (moid TEXT PRIMARY KEY, name TEXT NOT NULL, switch TEXT, vlan INTEGER,
+        hosts TEXT NOT NULL DEFAULT '[]', updated_at REAL NOT NULL)""",
+    """CREATE TABLE subnets (name TEXT PRIMARY KEY, cidr TEXT NOT NULL, range_start TEXT NOT NULL, range_end TEXT NOT NULL,
+        gateway TEXT, nameservers TEXT NOT NULL DEFAULT '[]', search_domains TEXT NOT NULL DEFAULT '[]', mtu INTEGER,
+        direction TEXT NOT NULL CHECK (direction IN ('stepup', 'stepdown', 'random')), portgroup TEXT, updated_at REAL NOT NULL)""",
+    """CREATE TABLE subnet_portgroups (subnet TEXT NOT NULL REFERENCES subnets (name) ON DELETE CASCADE, portgroup TEXT NOT NULL,
+        added_by TEXT NOT NULL CHECK (added_by IN ('detected', 'marked')), PRIMARY KEY (subnet, portgroup))""",
+    """CREATE TABLE addresses (id INTEGER PRIMARY KEY, subnet TEXT NOT NULL REFERENCES subnets (name) ON DELETE CASCADE,
+        ip TEXT NOT NULL, family INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('allocated', 'observed', 'fixed', 'reserved', 'conflict')),
+        vm_uuid TEXT, interface TEXT, mac TEXT, portgroup TEXT, last_ip TEXT, note TEXT, expires_at REAL,
+        created_at REAL NOT NULL, updated_at REAL NOT NULL)""",
+    # One holder per address; conflicting claims and reserved ranges sit beside it.
+    "CREATE UNIQUE INDEX addresses_holder ON addresses (subnet, ip) WHERE kind IN ('allocated', 'fixed', 'observed')",
+    # One allocation per owner and IP family: asking again returns it, and a dual-stack NIC may hold one of each.
+    "CREATE UNIQUE INDEX addresses_owner ON addresses (vm_uuid, interface, family) WHERE kind = 'allocated'",
+    "CREATE UNIQUE INDEX addresses_conflict ON addresses (subnet, ip, vm_uuid, interface) WHERE kind = 'conflict'",
+    'CREATE INDEX addresses_vm ON addresses (vm_uuid)',
+    'CREATE INDEX addresses_kind ON addresses (kind, subnet)',
+    # Released addresses, not handed out again before `until` (stale ARP caches, DNS, a VM still shutting down).
+    """CREATE TABLE held_back (subnet TEXT NOT NULL REFERENCES subnets (name) ON DELETE CASCADE, ip TEXT NOT NULL,
+        until REAL NOT NULL, PRIMARY KEY (subnet, ip))""",
+)
+# Statements that upgrade schema version N to N + 1, keyed by N.
+_MIGRATIONS: Dict[int, Tuple[str, ...]] = {}
+
+_ADDRESS_COLUMNS = ', '.join(item.name for item in fields(Address))
+
+
+def _address(row: sqlite3.Row) -> Address:
+    return Address(**{item.name: row[item.name] for item in fields(Address)})
+
+
+class SqliteLedger(LedgerBackend):
+    """The embedded ledger: one SQLite file, safe for parallel processes on ONE machine (see the module doc)."""
+
+    def __init__(self, path: Optional[str] = None, *, hold_back_seconds: float = DEFAULT_HOLD_BACK_SECONDS,
+                 timeout: float = DEFAULT_TIMEOUT_SECONDS, clock: Callable[[], float] = time.time,
+                 rng: Optional[random.Random] = None) -> None:
+        self.path = path or default_ledger_path()
+        self.hold_back_seconds = hold_back_seconds
+        self.timeout = timeout
+        self._clock = clock
+        self._rng = rng or random.SystemRandom()
+        try:
+            if self.path != ':memory:':
+                os.makedirs(os.path.dirname(os.path.abspath(self.path)), mode=0o700, exist_ok=True)
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves; `timeout` is SQLite's busy timeout.
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise LedgerError('ledger %s: %s' % (self.path, exc)) from None
+        self._conn.row_factory = sqlite3.Row
+        try:
+            self._conn.execute('PRAGMA foreign_keys = ON')
+            self._ensure_schema()
+        except sqlite3.DatabaseError as exc:   # e.g. not an SQLite file
+            self._conn.close()
+            raise LedgerError('ledger %s: %s' % (self.path, exc)) from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> SqliteLedger:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self, write: bool = False, commit: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction takes the write lock up front (IMMEDIATE); commit=False rolls back (dry runs)."""
+        try:
+            self._conn.execute('BEGIN IMMEDIATE' if write else 'BEGIN')
+            try:
+                yield self._conn
+                self._conn.execute('COMMIT' if commit else 'ROLLBACK')
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute('ROLLBACK')
+                raise
+        except sqlite3.OperationalError as exc:   # e.g. still locked after the busy timeout
+            raise LedgerError('ledger %s: %s (busy timeout %g s)' % (self.path, exc, self.timeout)) from exc
+
+    def schema_version(self) -> Optional[int]:
+        if self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+            return None
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return None if row is None else int(row[0])
+
+    def _ensure_schema(self) -> None:
+        if self.schema_version() == SCHEMA_VERSION:
+            return   # the common case needs no write lock
+        with self._transaction(write=True) as conn:
+            version = self.schema_version()   # again: another process may have created it meanwhile
+            if version is None:
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif version > SCHEMA_VERSION:
+                raise LedgerError('ledger %s has schema version %d; this collection knows up to %d, upgrade it'
+                                  % (self.path, version, SCHEMA_VERSION))
+            elif version < SCHEMA_VERSION:
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step]:
+                        conn.execute(statement)
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+    # ----- L2 networks -----
+
+    def sync_networks(self, networks: Iterable[Union[L2Network, Mapping[str, Any]]], prune: bool = False, *,
+                      dry_run: bool = False) -> Dict[str, List[str]]:
+        """Upsert port groups by moid; with prune, remove those not listed. Returns added/updated/removed moids."""
+        wanted = [_record(L2Network, item, 'network') for item in networks]
+        wanted = [L2Network(_text(item.moid, 'network moid'), _text(item.name, 'network %s: name' % item.moid), item.switch, item.vlan,
+                            tuple(sorted(item.hosts))) for item in wanted]
+        result: Dict[str, List[str]] = {'added': [], 'updated': [], 'removed': []}
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            now = self._clock()
+            current = {network.moid: network for network in self._networks(conn)}
+            for network in wanted:
+                if current.get(network.moid) != network:
+                    result['updated' if network.moid in current else 'added'].append(network.moid)
+                    conn.execute('INSERT OR REPLACE INTO networks (moid, name, switch, vlan, hosts, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+                                 (network.moid, network.name, network.switch, network.vlan, json.dumps(network.hosts), now))
+            if prune:
+                result['removed'] = sorted(set(current) - {network.moid for network in wanted})
+                conn.executemany('DELETE FROM networks WHERE moid = ?', [(moid,) for moid in result['removed']])
+        return result
+
+    def list_networks(self) -> List[L2Network]:
+        with self._transaction() as conn:
+            return self._networks(conn)
+
+    @staticmethod
+    def _networks(conn: sqlite3.Connection) -> List[L2Network]:
+        return [L2Network(row['moid'], row['name'], row['switch'], row['vlan'], tuple(json.loads(row['hosts'])))
+                for row in conn.execute('SELECT * FROM networks ORDER BY moid')]
+
+    # ----- subnets -----
+
+    def upsert_subnet(self, name: str, cidr: str, *, dry_run: bool = False, **options: Any) -> bool:
+        """Declare or update a subnet (options: see _SUBNET_OPTIONS). Returns whether anything changed.
+
+        Additional port groups are kept. Errors: overlap with another subnet (naming both), or a change that
+        would leave recorded addresses outside the range.
+        """
+        declared = _declare_subnet(name, cidr, options)
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            now = self._clock()
+            subnets = {subnet.name: subnet for subnet in self._load_subnets(conn)}
+            for other in subnets.values():
+                if other.name != declared.name and other.network.version == declared.network.version and other.network.overlaps(declared.network):
+                    raise LedgerError('subnet %s: cidr %s overlaps subnet %s (%s)' % (declared.name, declared.cidr, other.name, other.cidr))
+            old = subnets.get(declared.name)
+            additional = tuple(extra for extra in old.additional if extra.portgroup != declared.portgroup) if old else ()
+            declared = replace(declared, additional=additional)
+            if declared == old:
+                return False
+            self._check_rows_in_range(conn, declared)
+            values = (declared.cidr, declared.range_start, declared.range_end, declared.gateway, json.dumps(declared.nameservers),
+                      json.dumps(declared.search_domains), declared.mtu, declared.direction, declared.portgroup, now, declared.name)
+            if old is None:
+                conn.execute('INSERT INTO subnets (cidr, range_start, range_end, gateway, nameservers, search_domains, mtu, direction, '
+                             'portgroup, updated_at, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', values)
+            else:
+                conn.execute('UPDATE subnets SET cidr = ?, range_start = ?, range_end = ?, gateway = ?, nameservers = ?, search_domains = ?, '
+                             'mtu = ?, direction = ?, portgroup = ?, updated_at = ? WHERE name = ?', values)
+            conn.execute('DELETE FROM subnet_portgroups WHERE subnet = ? AND portgroup = ?', (declared.name, declared.portgroup))
+            conn.execute("DELETE FROM addresses WHERE subnet = ? AND kind = 'reserved'", (declared.name,))
+            conn.executemany('INSERT INTO addresses (subnet, ip, last_ip, family, kind, note, expires_at, created_at, updated_at) '
+                             "VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?)",
+                             [(declared.name, item.start, item.end, declared.network.version, item.note, item.expires_at, now, now)
+                              for item in declared.reserved])
+        return True
+
+    @staticmethod
+    def _check_rows_in_range(conn: sqlite3.Connection, subnet: Subnet) -> None:
+        outside = [row['ip'] for row in conn.execute("SELECT ip FROM addresses WHERE subnet = ? AND kind != 'reserved' ORDER BY id", (subnet.name,))
+                   if not subnet.in_range(ipaddress.ip_address(row['ip']))]
+        if outside:
+            raise LedgerError('subnet %s: range %s-%s would leave %d recorded address(es) outside it: %s; release them first'
+                              % (subnet.name, subnet.range_start, subnet.range_end, len(outside), ', '.join(outside[:10])))
+
+    def delete_subnet(self, name: str, force: bool = False, *, dry_run: bool = False) -> bool:
+        """Remove a subnet; refused while addresses are recorded in it, unless force."""
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            held = conn.execute("SELECT count(*) FROM addresses WHERE subnet = ? AND kind != 'reserved'", (name,)).fetchone()[0]
+            if held and not force:
+                raise LedgerError('subnet %s: %d address(es) are still recorded in it; release them or delete with force' % (name, held))
+            return conn.execute('DELETE FROM subnets WHERE name = ?', (name,)).rowcount > 0
+
+    def get_subnet(self, name: str) -> Subnet:
+        with self._transaction() as conn:
+            return self._subnet(conn, name)
+
+    def list_subnets(self) -> List[Subnet]:
+        with self._transaction() as conn:
+            return self._load_subnets(conn)
+
+    def _subnet(self, conn: sqlite3.Connection, name: str) -> Subnet:
+        found = self._load_subnets(conn, name)
+        if not found:
+            raise LedgerError('subnet %s is not declared in the ledger %s' % (name, self.path))
+        return found[0]
+
+    @staticmethod
+    def _load_subnets(conn: sqlite3.Connection, name: Optional[str] = None) -> List[Subnet]:
+        additional: Dict[str, List[AdditionalPortgroup]] = defaultdict(list)
+        for row in conn.execute('SELECT * FROM subnet_portgroups ORDER BY portgroup'):
+            additional[row['subnet']].append(AdditionalPortgroup(row['portgroup'], row['added_by']))
+        reserved: Dict[str, List[Reservation]] = defaultdict(list)
+        for row in conn.execute("SELECT * FROM addresses WHERE kind = 'reserved' ORDER BY id"):
+            reserved[row['subnet']].append(Reservation(row['ip'], row['last_ip'], row['expires_at'], row['note']))
+        query, args = ('SELECT * FROM subnets WHERE name = ?', (name,)) if name is not None else ('SELECT * FROM subnets ORDER BY name', ())
+        return [Subnet(name=row['name'], cidr=row['cidr'], range_start=row['range_start'], range_end=row['range_end'],
+                       direction=row['direction'], gateway=row['gateway'], reserved=tuple(reserved[row['name']]),
+                       nameservers=tuple(json.loads(row['nameservers'])), search_domains=tuple(json.loads(row['search_domains'])),
+                       mtu=row['mtu'], portgroup=row['portgroup'], additional=tuple(additional[row['name']]))
+                for row in conn.execute(query, args)]
+
+    # ----- reachability -----
+
+    def mark_additional(self, subnet: str, portgroup: str, *, dry_run: bool = False) -> bool:
+        """Let VMs on ``portgroup`` use the subnet too (kept until unmarked, whatever detection finds)."""
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            target = self._subnet(conn, subnet)
+            portgroup = _text(portgroup, 'subnet %s: portgroup' % subnet)
+            if portgroup == target.portgroup:
+                raise LedgerError('subnet %s: portgroup %s is its primary port group, not an additional one' % (subnet, portgroup))
+            return conn.execute("INSERT INTO subnet_portgroups (subnet, portgroup, added_by) VALUES (?, ?, 'marked') "
+                                "ON CONFLICT (subnet, portgroup) DO UPDATE SET added_by = 'marked' WHERE added_by != 'marked'",
+                                (subnet, portgroup)).rowcount > 0
+
+    def unmark_additional(self, subnet: str, portgroup: str, *, dry_run: bool = False) -> bool:
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            self._subnet(conn, subnet)
+            return conn.execute("DELETE FROM subnet_portgroups WHERE subnet = ? AND portgroup = ? AND added_by = 'marked'",
+                                (subnet, portgroup)).rowcount > 0
+
+    def detect_additional(self, portgroup_ips: Mapping[str, Iterable[str]], *, dry_run: bool = False) -> Dict[str, List[Tuple[str, str]]]:
+        """Recompute 'detected' additional port groups from the guest IPs seen on each port group (all of vCenter).
+
+        A port group is detected for a subnet when a guest on it reports an IP in the subnet's range (Cloudpods'
+        ``synced`` additional wires). Marked ones are kept. Returns added/removed (subnet, portgroup) pairs.
+        """
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            subnets = self._load_subnets(conn)
+            found = {(subnet.name, portgroup) for portgroup, ips in portgroup_ips.items() for text in ips
+                     for subnet in subnets if subnet.portgroup != portgroup and subnet.in_range(_parse_ip(text, 'port group %s' % portgroup))}
+            existing = {(row['subnet'], row['portgroup']): row['added_by'] for row in conn.execute('SELECT * FROM subnet_portgroups')}
+            added = sorted(found - set(existing))
+            removed = sorted(pair for pair, added_by in existing.items() if added_by == DETECTED and pair not in found)
+            conn.executemany("INSERT INTO subnet_portgroups (subnet, portgroup, added_by) VALUES (?, ?, 'detected')", added)
+            conn.executemany('DELETE FROM subnet_portgroups WHERE subnet = ? AND portgroup = ?', removed)
+        return {'added': added, 'removed': removed}
+
+    def subnets_reachable_from(self, portgroup: str) -> List[Subnet]:
+        """Subnets whose primary or additional port group is ``portgroup``."""
+        return [subnet for subnet in self.list_subnets() if subnet.reachable_from(portgroup)]
+
+    def find_subnet_for_ip(self, ip: str, portgroup: Optional[str] = None) -> Optional[Subnet]:
+        """The subnet whose range contains ``ip`` (and that is reachable from ``portgroup`` when given)."""
+        with self._transaction() as conn:
+            return self._match(self._load_subnets(conn), _parse_ip(ip, 'ip'), portgroup)
+
+    @staticmethod
+    def _match(subnets: Sequence[Subnet], ip: IPAddress, portgroup: Optional[str]) -> Optional[Subnet]:
+        return next((subnet for subnet in subnets if subnet.in_range(ip) and (portgroup is None or subnet.reachable_from(portgroup))), None)
+
+    # ----- addresses -----
+
+    def allocate(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
+                 portgroup: Optional[str] = None, dry_run: bool = False) -> Allocation:
+        """The owner's address in the subnet; a new one when it has none there.
+
+        Reuses, in order, the owner's allocated, fixed, or observed address in the subnet (an observed one
+        becomes allocated, so a running VM keeps its IP). ``ip`` asks for that address; an explicit request may
+        take a reserved or held-back address, never the gateway or one held by someone else. A new allocation
+        replaces the owner's allocation of the same IP family in another subnet. dry_run reports the outcome
+        without keeping it (the same transaction, rolled back).
+        """
+        vm_uuid, interface = _text(vm_uuid, 'vm_uuid'), _text(interface, 'interface')
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            now = self._clock()
+            target = self._subnet(conn, subnet)
+            if portgroup is not None and not target.reachable_from(portgroup):
+                raise LedgerError('subnet %s is not reachable from port group %s (primary: %s, additional: %s)' % (
+                    subnet, portgroup, target.portgroup, ', '.join(extra.portgroup for extra in target.additional) or 'none'))
+            requested = None if ip is None else self._requested(conn, target, ip, vm_uuid, interface)
+            owned = sorted(conn.execute('SELECT * FROM addresses WHERE subnet = ? AND vm_uuid = ? AND interface = ? AND kind IN (?, ?, ?)',
+                                        (subnet, vm_uuid, interface) + HOLDER_KINDS), key=lambda row: HOLDER_KINDS.index(row['kind']))
+            reuse = next((row for row in owned if requested is None or row['ip'] == str(requested)), None)
+            if reuse is not None and reuse['kind'] in (ALLOCATED, FIXED):
+                return self._allocation(target, reuse['ip'], vm_uuid, interface, reuse['kind'], changed=False, dry_run=dry_run)
+            previous = conn.execute('SELECT * FROM addresses WHERE vm_uuid = ? AND interface = ? AND family = ? AND kind = ?',
+                                    (vm_uuid, interface, target.network.version, ALLOCATED)).fetchone()
+            replaced = self._free(conn, [previous], now)[0] if previous is not None else None
+            if reuse is not None:
+                conn.execute('UPDATE addresses SET kind = ?, updated_at = ? WHERE id = ?', (ALLOCATED, now, reuse['id']))
+                chosen = reuse['ip']
+            else:
+                picked = requested if requested is not None else self._pick(conn, target, now)
+                self._insert(conn, subnet, picked, ALLOCATED, vm_uuid, interface, None, portgroup, now)
+                chosen = str(picked)
+            return self._allocation(target, chosen, vm_uuid, interface, ALLOCATED, changed=True, dry_run=dry_run, replaced=replaced)
+
+    @staticmethod
+    def _allocation(subnet: Subnet, ip: str, vm_uuid: str, interface: str, kind: str, **details: Any) -> Allocation:
+        return Allocation(subnet.name, ip, subnet.network.prefixlen, vm_uuid, interface, kind, **details)
+
+    def _requested(self, conn: sqlite3.Connection, subnet: Subnet, ip: str, vm_uuid: str, interface: str) -> IPAddress:
+        wanted = _parse_ip(ip, 'subnet %s: ip' % subnet.name)
+        if not subnet.in_range(wanted):
+            raise LedgerError('subnet %s: ip %s is outside its range %s-%s' % (subnet.name, wanted, subnet.range_start, subnet.range_end))
+        if subnet.gateway == str(wanted):
+            raise LedgerError('subnet %s: ip %s is its gateway' % (subnet.name, wanted))
+        self._check_holder(conn, subnet.name, str(wanted), vm_uuid, interface)
+        return wanted
+
+    @staticmethod
+    def _holder(conn: sqlite3.Connection, subnet: str, ip: str) -> Optional[sqlite3.Row]:
+        return conn.execute('SELECT * FROM addresses WHERE subnet = ? AND ip = ? AND kind IN (?, ?, ?)', (subnet, ip) + HOLDER_KINDS).fetchone()
+
+    def _check_holder(self, conn: sqlite3.Connection, subnet: str, ip: str, vm_uuid: str, interface: Optional[str] = None) -> Optional[sqlite3.Row]:
+        """The address's holder; LedgerError when it is another VM (or, given ``interface``, another owner)."""
+        holder = self._holder(conn, subnet, ip)
+        if holder is not None and (holder['vm_uuid'] != vm_uuid or interface not in (None, holder['interface'])):
+            raise LedgerError('subnet %s: %s is already %s to %s' % (subnet, ip, 'allocated' if holder['kind'] == ALLOCATED
+                                                                     else holder['kind'] + ' for', _address(holder).owner))
+        return holder
+
+    def _occupancy(self, conn: sqlite3.Connection, subnet: Subnet, now: float) -> _Occupancy:
+        points, spans = [], []
+        for row in conn.execute('SELECT kind, ip, last_ip, expires_at FROM addresses WHERE subnet = ? AND kind != ?', (subnet.name, CONFLICT)):
+            if row['kind'] != RESERVED:
+                points.append(int(ipaddress.ip_address(row['ip'])))
+            elif row['expires_at'] is None or row['expires_at'] > now:
+                spans.append((int(ipaddress.ip_address(row['ip'])), int(ipaddress.ip_address(row['last_ip']))))
+        points.extend(int(ipaddress.ip_address(row['ip'])) for row in
+                      conn.execute('SELECT ip FROM held_back WHERE subnet = ? AND until > ?', (subnet.name, now)))
+        if subnet.gateway is not None:
+            points.append(int(ipaddress.ip_address(subnet.gateway)))
+        return _Occupancy(*subnet.bounds, points=points, spans=spans)
+
+    def _pick(self, conn: sqlite3.Connection, subnet: Subnet, now: float) -> IPAddress:
+        occupancy = self._occupancy(conn, subnet, now)
+        picked = None
+        if subnet.direction == RANDOM:
+            # Bounded random tries, then a scan: never enumerate a huge (IPv6) range.
+            tries = (self._rng.randint(occupancy.first, occupancy.last) for count in range(RANDOM_TRIES))
+            picked = next(filter(occupancy.is_free, tries), None)
+        if picked is None:
+            picked = occupancy.scan(-1 if subnet.direction == STEPDOWN else 1)
+        if picked is None:
+            held = conn.execute('SELECT count(*) FROM held_back WHERE subnet = ? AND until > ?', (subnet.name, now)).fetchone()[0]
+            raise SubnetExhaustedError(subnet.name, 'all %d addresses of %s-%s are in use, reserved%s or the gateway' % (
+                occupancy.size, subnet.range_start, subnet.range_end,
+                ', or held back after release (%d, for %g s)' % (held, self.hold_back_seconds) if held else ''))
+        return ipaddress.ip_address(picked)
+
+    def _free(self, conn: sqlite3.Connection, rows: Sequence[sqlite3.Row], now: float) -> List[Address]:
+        """Delete rows; an address they held is held back before anyone gets it again."""
+        for row in rows:
+            conn.execute('DELETE FROM addresses WHERE id = ?', (row['id'],))
+            if row['kind'] in HOLDER_KINDS and self.hold_back_seconds > 0:
+                conn.execute('INSERT OR REPLACE INTO held_back (subnet, ip, until) VALUES (?, ?, ?)',
+                             (row['subnet'], row['ip'], now + self.hold_back_seconds))
+        return [_address(row) for row in rows]
+
+    def release(self, vm_uuid: str, interface: str, subnet: Optional[str] = None, *, dry_run: bool = False) -> List[Address]:
+        query = 'SELECT * FROM addresses WHERE vm_uuid = ? AND interface = ? AND kind IN (?, ?)' + ('' if subnet is None else ' AND subnet = ?')
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            rows = conn.execute(query, (vm_uuid, interface, ALLOCATED, FIXED) + (() if subnet is None else (subnet,))).fetchall()
+            return self._free(conn, rows, self._clock())
+
+    def release_owner(self, vm_uuid: str, *, dry_run: bool = False) -> List[Address]:
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            return self._free(conn, conn.execute('SELECT * FROM addresses WHERE vm_uuid = ? ORDER BY id', (vm_uuid,)).fetchall(), self._clock())
+
+    def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None,
+                     portgroup: Optional[str] = None, mac: Optional[str] = None, dry_run: bool = False) -> Address:
+        """Like Cloudpods' sync-fix-nics: the IP must be in a subnet reachable from ``portgroup`` and free or already
+        this VM's (a reserved or held-back address is fine: a person said so). An observed row becomes fixed."""
+        vm_uuid, interface = _text(vm_uuid, 'vm_uuid'), _text(interface, 'interface')
+        address = _parse_ip(ip, 'fixed address of VM %s' % vm_uuid)
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            now = self._clock()
+            target = self._subnet(conn, subnet) if subnet is not None else self._match(self._load_subnets(conn), address, portgroup)
+            if target is None or not target.in_range(address) or (portgroup is not None and not target.reachable_from(portgroup)):
+                raise LedgerError('fixed address %s of VM %s is in no subnet range%s' % (
+                    address, vm_uuid, '' if portgroup is None else ' reachable from port group %s' % portgroup))
+            if target.gateway == str(address):
+                raise LedgerError('subnet %s: fixed address %s is its gateway' % (target.name, address))
+            holder = self._check_holder(conn, target.name, str(address), vm_uuid)
+            if holder is None:
+                return self._row(conn, self._insert(conn, target.name, address, FIXED, vm_uuid, interface, _mac(mac), portgroup, now))
+            if holder['kind'] == OBSERVED:
+                conn.execute('UPDATE addresses SET kind = ?, interface = ?, mac = coalesce(?, mac), updated_at = ? WHERE id = ?',
+                             (FIXED, interface, _mac(mac), now, holder['id']))
+            return self._row(conn, holder['id'])
+
+    def replace_observed(self, vm_uuid: str, records: Iterable[Union[ObservedAddress, Mapping[str, Any]]], *,
+                         dry_run: bool = False) -> ObservationResult:
+        """An address held by another VM becomes a ``conflict`` row (never an overwrite). Observations of an address
+        this VM already holds (allocated, fixed) just confirm it. IPs outside every reachable range are ``unmatched``."""
+        vm_uuid = _text(vm_uuid, 'vm_uuid')
+        observed = [_record(ObservedAddress, item, 'observed address of VM %s' % vm_uuid) for item in records]
+        recorded: List[Address] = []
+        conflicts: List[Address] = []
+        unmatched: List[str] = []
+        kept_ids = set()
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            now = self._clock()
+            subnets = self._load_subnets(conn)
+            old_rows = conn.execute('SELECT * FROM addresses WHERE vm_uuid = ? AND kind IN (?, ?) ORDER BY id', (vm_uuid, OBSERVED, CONFLICT)).fetchall()
+            for item in observed:
+                address = _parse_ip(item.ip, 'observed address of VM %s' % vm_uuid)
+                target = self._subnet(conn, item.subnet) if item.subnet is not None else self._match(subnets, address, item.portgroup)
+                if target is None or not target.in_range(address):
+                    unmatched.append(str(address))
+                    continue
+                row_id = self._observe(conn, target.name, address, vm_uuid, item, now)
+                kept_ids.add(row_id)
+                row = self._row(conn, row_id)
+                (conflicts if row.kind == CONFLICT else recorded).append(row)
+            removed = self._free(conn, [row for row in old_rows if row['id'] not in kept_ids], now)
+            new_rows = conn.execute('SELECT * FROM addresses WHERE vm_uuid = ? AND kind IN (?, ?) ORDER BY id', (vm_uuid, OBSERVED, CONFLICT)).fetchall()
+        signature = ('subnet', 'ip', 'kind', 'interface', 'mac', 'portgroup')
+        changed = {tuple(row[key] for key in signature) for row in old_rows} != {tuple(row[key] for key in signature) for row in new_rows}
+        return ObservationResult(tuple(recorded), tuple(conflicts), tuple(removed), tuple(unmatched), changed)
+
+    def _observe(self, conn: sqlite3.Connection, subnet: str, address: IPAddress, vm_uuid: str, item: ObservedAddress, now: float) -> int:
+        """Record one observation; returns the id of the row that now represents it."""
+        holder = self._holder(conn, subnet, str(address))
+        if holder is not None and holder['vm_uuid'] == vm_uuid:   # same VM, maybe another NIC name: not a conflict
+            if holder['kind'] != OBSERVED:
+                return int(holder['id'])   # allocated or fixed: the observation confirms it
+            row_id = holder['id']
+        else:
+            kind = OBSERVED if holder is None else CONFLICT
+            existing = conn.execute('SELECT id FROM addresses WHERE subnet = ? AND ip = ? AND vm_uuid = ? AND interface = ? AND kind = ?',
+                                    (subnet, str(address), vm_uuid, item.interface, kind)).fetchone()
+            if existing is None:
+                return self._insert(conn, subnet, address, kind, vm_uuid, item.interface, _mac(item.mac), item.portgroup, now)
+            row_id = existing['id']
+        conn.execute('UPDATE addresses SET interface = ?, mac = ?, portgroup = ?, updated_at = ? WHERE id = ?',
+                     (item.interface, _mac(item.mac), item.portgroup, now, row_id))
+        return int(row_id)
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, subnet: str, address: IPAddress, kind: str, vm_uuid: str, interface: str,
+                mac: Optional[str], portgroup: Optional[str], now: float) -> int:
+        if kind in HOLDER_KINDS:   # in use now, so no longer held back
+            conn.execute('DELETE FROM held_back WHERE subnet = ? AND ip = ?', (subnet, str(address)))
+        cursor = conn.execute('INSERT INTO addresses (subnet, ip, family, kind, vm_uuid, interface, mac, portgroup, created_at, updated_at) '
+                              'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                              (subnet, str(address), address.version, kind, vm_uuid, interface, mac, portgroup, now, now))
+        return int(cursor.lastrowid or 0)
+
+    @staticmethod
+    def _row(conn: sqlite3.Connection, row_id: int) -> Address:
+        return _address(conn.execute('SELECT * FROM addresses WHERE id = ?', (row_id,)).fetchone())
+
+    def addresses(self, subnet: Optional[str] = None, vm_uuid: Optional[str] = None) -> List[Address]:
+        """Ledger rows, optionally of one subnet and/or one VM, in subnet then insertion order."""
+        clauses = [(column, value) for column, value in (('subnet', subnet), ('vm_uuid', vm_uuid)) if value is not None]
+        where = ' AND '.join('%s = ?' % column for column, value in clauses) or '1'
+        with self._transaction() as conn:
+            return [_address(row) for row in conn.execute('SELECT %s FROM addresses WHERE %s ORDER BY subnet, id' % (_ADDRESS_COLUMNS, where),
+                                                          tuple(value for column, value in clauses))]
+
+    def usage(self, subnet: Optional[str] = None) -> List[Usage]:
+        with self._transaction() as conn:
+            now = self._clock()
+            result = []
+            for declared in [self._subnet(conn, subnet)] if subnet is not None else self._load_subnets(conn):
+                counts = dict(conn.execute('SELECT kind, count(*) FROM addresses WHERE subnet = ? GROUP BY kind', (declared.name,)).fetchall())
+                occupancy = self._occupancy(conn, declared, now)
+                reserved = _Occupancy(*declared.bounds, spans=[
+                    (int(ipaddress.ip_address(item.start)), int(ipaddress.ip_address(item.end)))
+                    for item in declared.reserved if item.expires_at is None or item.expires_at > now])
+                held = conn.execute('SELECT count(*) FROM held_back WHERE subnet = ? AND until > ?', (declared.name, now)).fetchone()[0]
+                result.append(Usage(declared.name, declared.cidr, occupancy.size, occupancy.used, occupancy.size - occupancy.used,
+                                    counts.get(ALLOCATED, 0), counts.get(OBSERVED, 0), counts.get(FIXED, 0), reserved.used, held,
+                                    counts.get(CONFLICT, 0)))
+            return result
+
+
+def _mac(value: Optional[str]) -> Optional[str]:
+    """Lowercase, colon-separated, as in the model."""
+    return None if value is None else value.strip().lower().replace('-', ':')
+
+
+def _record(cls: Any, item: Any, what: str) -> Any:
+    """A record dataclass from itself or from a mapping of its fields."""
+    if isinstance(item, cls):
+        return item
+    names = [column.name for column in fields(cls)]
+    if not isinstance(item, Mapping) or set(item) - set(names):
+        raise LedgerError('%s: %r is not a mapping with keys among %s' % (what, item, ', '.join(names)))
+    try:
+        return cls(**item)
+    except TypeError as exc:   # a required key is missing
+        raise LedgerError('%s: %r: %s' % (what, item, exc)) from None
