@@ -1,0 +1,568 @@
+// Copyright (c) 2026, guestnet.vsphere contributors
+// GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package main
+
+// The front sits before the simulator's HTTP handler. It
+//   - counts SOAP calls per method (GET/DELETE /_calls),
+//   - injects faults on a named method and object (GET/POST/DELETE /_faults),
+//   - sets a VM's guest view as VMware Tools would (POST /_guest, guestapi.go),
+//   - answers Fetch of an unset property with an empty FetchResponse as vCenter does (the simulator panics),
+//   - answers RebootGuest, which govmomi 0.24's simulator does not implement,
+//   - gives each clone its own copy of the source's devices and a fresh MAC (the simulator shares them).
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io/ioutil"
+	"log"
+	"net/http"
+	"reflect"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+	vimxml "github.com/vmware/govmomi/vim25/xml"
+)
+
+type faultRule struct {
+	ID      int    `json:"id"`
+	Method  string `json:"method"`
+	Object  string `json:"object,omitempty"`
+	Count   int    `json:"count"`
+	Fault   string `json:"fault"`
+	Message string `json:"message,omitempty"`
+	Mode    string `json:"mode"`
+	Hits    int    `json:"hits"`
+}
+
+type front struct {
+	next        http.Handler
+	client      *vim25.Client
+	latency     int
+	methodDelay map[string]int
+
+	mu     sync.Mutex
+	calls  map[string]int
+	total  int
+	faults []*faultRule
+	nextID int
+
+	cloneMu sync.Mutex
+}
+
+func newFront(next http.Handler, client *vim25.Client, latency int, methodDelay map[string]int) *front {
+	return &front{next: next, client: client, latency: latency, methodDelay: methodDelay, calls: map[string]int{}}
+}
+
+func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/_calls":
+		f.serveCalls(w, r)
+		return
+	case "/_faults":
+		f.serveFaults(w, r)
+		return
+	case "/_guest":
+		f.serveGuest(w, r)
+		return
+	}
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/sdk") {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	body, err := ioutil.ReadAll(r.Body)
+	_ = r.Body.Close()
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	method, this := parseRequest(body)
+	f.count(method)
+	if d := f.latency + f.methodDelay[method]; d > 0 {
+		time.Sleep(time.Duration(d) * time.Millisecond)
+	}
+	if method != "" {
+		if rule := f.matchFault(method, this); rule != nil {
+			f.injectFault(w, method, this, rule)
+			return
+		}
+	}
+	r.Body = ioutil.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	switch method {
+	case "RebootGuest":
+		if f.rebootGuest(w, r, this) {
+			return
+		}
+	case "CloneVM_Task":
+		f.cloneVM(w, r, this, body)
+		return
+	case "ReconfigVM_Task":
+		f.reconfigVM(w, r, this, body)
+		return
+	}
+	f.forward(w, r, method)
+}
+
+// forward calls the simulator; a panic in it becomes an empty FetchResponse for Fetch (what vCenter answers for an
+// unset property) and a SystemError fault otherwise, instead of a dropped connection.
+func (f *front) forward(w http.ResponseWriter, r *http.Request, method string) {
+	tw := &trackWriter{ResponseWriter: w}
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		if tw.wrote {
+			log.Printf("panic in %s after the response started: %v", method, p)
+			panic(http.ErrAbortHandler)
+		}
+		if method == "Fetch" {
+			writeSOAP(w, http.StatusOK, `<FetchResponse xmlns="urn:vim25"></FetchResponse>`)
+			return
+		}
+		log.Printf("panic in %s: %v\n%s", method, p, debug.Stack())
+		writeFault(w, fmt.Sprintf("simulator error in %s: %v", method, p), &types.SystemError{Reason: fmt.Sprint(p)})
+	}()
+	f.next.ServeHTTP(tw, r)
+}
+
+type trackWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (t *trackWriter) WriteHeader(code int) {
+	t.wrote = true
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *trackWriter) Write(b []byte) (int, error) {
+	t.wrote = true
+	return t.ResponseWriter.Write(b)
+}
+
+// parseRequest returns the SOAP method name and its _this reference.
+func parseRequest(body []byte) (string, types.ManagedObjectReference) {
+	var ref types.ManagedObjectReference
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	inBody, method, inThis := false, "", false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return method, ref
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch {
+			case !inBody && t.Name.Local == "Body":
+				inBody = true
+			case inBody && method == "":
+				method = t.Name.Local
+			case method != "" && t.Name.Local == "_this":
+				inThis = true
+				for _, a := range t.Attr {
+					if a.Name.Local == "type" {
+						ref.Type = a.Value
+					}
+				}
+			}
+		case xml.CharData:
+			if inThis {
+				ref.Value += strings.TrimSpace(string(t))
+			}
+		case xml.EndElement:
+			if inThis {
+				return method, ref
+			}
+		}
+	}
+}
+
+func (f *front) count(method string) {
+	if method == "" {
+		method = "(unparsed)"
+	}
+	f.mu.Lock()
+	f.calls[method]++
+	f.total++
+	f.mu.Unlock()
+}
+
+func (f *front) snapshot() map[string]int {
+	out := map[string]int{"total": f.total}
+	for k, v := range f.calls {
+		out[k] = v
+	}
+	return out
+}
+
+func (f *front) serveCalls(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	out := f.snapshot()
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodDelete:
+		f.calls = map[string]int{}
+		f.total = 0
+	default:
+		f.mu.Unlock()
+		http.Error(w, "GET or DELETE", http.StatusMethodNotAllowed)
+		return
+	}
+	f.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (f *front) serveFaults(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		f.mu.Lock()
+		out := append([]*faultRule{}, f.faults...)
+		f.mu.Unlock()
+		writeJSON(w, http.StatusOK, out)
+	case http.MethodDelete:
+		f.mu.Lock()
+		f.faults = nil
+		f.mu.Unlock()
+		writeJSON(w, http.StatusOK, []*faultRule{})
+	case http.MethodPost:
+		rule := &faultRule{Count: 1}
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(rule); err != nil {
+			http.Error(w, "bad fault rule: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := completeRule(rule); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		f.nextID++
+		rule.ID = f.nextID
+		f.faults = append(f.faults, rule)
+		f.mu.Unlock()
+		writeJSON(w, http.StatusCreated, rule)
+	default:
+		http.Error(w, "GET, POST or DELETE", http.StatusMethodNotAllowed)
+	}
+}
+
+func completeRule(rule *faultRule) error {
+	if rule.Method == "" {
+		return fmt.Errorf("method is required")
+	}
+	if rule.Count == 0 || rule.Count < -1 {
+		return fmt.Errorf("count must be >= 1, or -1 for every call until DELETE /_faults")
+	}
+	if rule.Mode == "" {
+		rule.Mode = "soap"
+		if strings.HasSuffix(rule.Method, "_Task") {
+			rule.Mode = "task"
+		}
+	}
+	if rule.Mode != "soap" && rule.Mode != "task" {
+		return fmt.Errorf("mode must be task or soap")
+	}
+	if rule.Fault == "" {
+		switch rule.Method {
+		case "ShutdownGuest", "RebootGuest", "StandbyGuest":
+			rule.Fault = "ToolsUnavailable"
+		default:
+			rule.Fault = "SystemError"
+		}
+	}
+	if _, err := newFault(rule.Fault); err != nil {
+		return err
+	}
+	return nil
+}
+
+func newFault(name string) (types.BaseMethodFault, error) {
+	t, ok := types.TypeFunc()(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown fault type %q", name)
+	}
+	fault, ok := reflect.New(t).Interface().(types.BaseMethodFault)
+	if !ok {
+		return nil, fmt.Errorf("%q is not a MethodFault", name)
+	}
+	return fault, nil
+}
+
+func entityName(obj mo.Reference) string {
+	name := ""
+	if e, ok := obj.(mo.Entity); ok {
+		simulator.Map.WithLock(obj, func() { name = e.Entity().Name })
+	}
+	return name
+}
+
+func (f *front) matchFault(method string, this types.ManagedObjectReference) *faultRule {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.faults) == 0 {
+		return nil
+	}
+	name := ""
+	if obj := simulator.Map.Get(this); obj != nil {
+		name = entityName(obj)
+	}
+	for i, rule := range f.faults {
+		if rule.Method != method {
+			continue
+		}
+		if rule.Object != "" && rule.Object != "*" && rule.Object != name && rule.Object != this.Value && rule.Object != this.String() {
+			continue
+		}
+		rule.Hits++
+		if rule.Count > 0 {
+			rule.Count--
+			if rule.Count == 0 {
+				f.faults = append(f.faults[:i], f.faults[i+1:]...)
+			}
+		}
+		copied := *rule
+		return &copied
+	}
+	return nil
+}
+
+func (f *front) injectFault(w http.ResponseWriter, method string, this types.ManagedObjectReference, rule *faultRule) {
+	fault, _ := newFault(rule.Fault)
+	obj := simulator.Map.Get(this)
+	msg := rule.Message
+	if msg == "" {
+		msg = fmt.Sprintf("%s injected by guestnet-vcsim (%s)", rule.Fault, method)
+	}
+	fillFault(fault, this, obj, msg)
+	log.Printf("injecting %s into %s on %s (%s)", rule.Fault, method, this, rule.Mode)
+	if rule.Mode == "soap" || obj == nil {
+		writeFault(w, msg, fault)
+		return
+	}
+	task := simulator.CreateTask(obj, strings.TrimSuffix(method, "_Task")+"Task", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+		return nil, fault
+	})
+	ref := task.Run()
+	simulator.Map.Update(task, []types.PropertyChange{
+		{Name: "info.error", Val: types.LocalizedMethodFault{Fault: fault, LocalizedMessage: msg}},
+	})
+	writeSOAP(w, http.StatusOK, fmt.Sprintf(`<%sResponse xmlns="urn:vim25"><returnval type="Task">%s</returnval></%sResponse>`,
+		method, ref.Value, method))
+}
+
+// fillFault sets the fields a client expects to find: Reason (string), the object's reference, power states.
+func fillFault(fault types.BaseMethodFault, this types.ManagedObjectReference, obj mo.Reference, msg string) {
+	var state types.VirtualMachinePowerState
+	if vm, ok := obj.(*simulator.VirtualMachine); ok {
+		simulator.Map.WithLock(vm, func() { state = vm.Runtime.PowerState })
+	}
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		for i := 0; i < v.NumField(); i++ {
+			fv, ft := v.Field(i), v.Type().Field(i)
+			if !fv.CanSet() {
+				continue
+			}
+			switch {
+			case ft.Anonymous && fv.Kind() == reflect.Struct:
+				fill(fv)
+			case ft.Name == "Reason" && fv.Kind() == reflect.String && msg != "":
+				fv.SetString(msg)
+			case fv.Type() == reflect.TypeOf(types.ManagedObjectReference{}) && fv.Interface().(types.ManagedObjectReference).Value == "":
+				fv.Set(reflect.ValueOf(this))
+			case fv.Type() == reflect.TypeOf(state) && state != "":
+				if ft.Name == "RequestedState" {
+					other := types.VirtualMachinePowerStatePoweredOn
+					if state == other {
+						other = types.VirtualMachinePowerStatePoweredOff
+					}
+					fv.Set(reflect.ValueOf(other))
+				} else {
+					fv.Set(reflect.ValueOf(state))
+				}
+			}
+		}
+	}
+	fill(reflect.ValueOf(fault).Elem())
+}
+
+// rebootGuest answers RebootGuest when the simulator has no such method: it succeeds on a powered-on VM.
+func (f *front) rebootGuest(w http.ResponseWriter, r *http.Request, this types.ManagedObjectReference) bool {
+	obj := simulator.Map.Get(this)
+	vm, ok := obj.(*simulator.VirtualMachine)
+	if !ok || reflect.ValueOf(obj).MethodByName("RebootGuest").IsValid() {
+		return false
+	}
+	var state types.VirtualMachinePowerState
+	simulator.Map.WithLock(vm, func() { state = vm.Runtime.PowerState })
+	if state != types.VirtualMachinePowerStatePoweredOn {
+		writeFault(w, "", &types.InvalidPowerState{RequestedState: types.VirtualMachinePowerStatePoweredOn, ExistingState: state})
+		return true
+	}
+	writeSOAP(w, http.StatusOK, `<RebootGuestResponse xmlns="urn:vim25"></RebootGuestResponse>`)
+	return true
+}
+
+func deepCopy(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Ptr:
+		if v.IsNil() {
+			return v
+		}
+		n := reflect.New(v.Elem().Type())
+		n.Elem().Set(deepCopy(v.Elem()))
+		return n
+	case reflect.Interface:
+		if v.IsNil() {
+			return v
+		}
+		n := reflect.New(v.Type()).Elem()
+		n.Set(deepCopy(v.Elem()))
+		return n
+	case reflect.Struct:
+		n := reflect.New(v.Type()).Elem()
+		n.Set(v)
+		for i := 0; i < v.NumField(); i++ {
+			if n.Field(i).CanSet() {
+				n.Field(i).Set(deepCopy(v.Field(i)))
+			}
+		}
+		return n
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		n := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := 0; i < v.Len(); i++ {
+			n.Index(i).Set(deepCopy(v.Index(i)))
+		}
+		return n
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		n := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for _, k := range v.MapKeys() {
+			n.SetMapIndex(k, deepCopy(v.MapIndex(k)))
+		}
+		return n
+	default:
+		return v
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v interface{}) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+const envelopeStart = `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+	`<soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" ` +
+	`xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" ` +
+	`xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>`
+const envelopeEnd = `</soapenv:Body></soapenv:Envelope>`
+
+func writeSOAP(w http.ResponseWriter, code int, inner string) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte(envelopeStart + inner + envelopeEnd))
+}
+
+// soapFault and faultDetail encode a fault the way the simulator does (simulator.go, Apache-2.0, VMware).
+type soapFault struct {
+	XMLName vimxml.Name `xml:"soapenv:Fault"`
+	Code    string      `xml:"faultcode"`
+	String  string      `xml:"faultstring"`
+	Detail  struct {
+		Fault *faultDetail
+	} `xml:"detail"`
+}
+
+type faultDetail struct {
+	Fault types.AnyType
+}
+
+func (d *faultDetail) MarshalXML(e *vimxml.Encoder, start vimxml.StartElement) error {
+	kind := reflect.TypeOf(d.Fault).Elem().Name()
+	start.Name.Local = kind + "Fault"
+	start.Attr = append(start.Attr,
+		vimxml.Attr{Name: vimxml.Name{Local: "xmlns"}, Value: "urn:" + vim25.Namespace},
+		vimxml.Attr{Name: vimxml.Name{Local: "xsi:type"}, Value: kind})
+	return e.EncodeElement(d.Fault, start)
+}
+
+func writeFault(w http.ResponseWriter, msg string, fault types.BaseMethodFault) {
+	sf := &soapFault{Code: "ServerFaultCode", String: msg}
+	sf.Detail.Fault = &faultDetail{Fault: fault}
+	var buf bytes.Buffer
+	if err := vimxml.NewEncoder(&buf).Encode(sf); err != nil {
+		log.Printf("encoding fault: %v", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	writeSOAP(w, http.StatusInternalServerError, buf.String())
+}
+
+var macCounter uint32
+
+// nextMAC returns a vCenter-style assigned MAC (00:50:56:80:00:00-00:50:56:bf:ff:ff), unique in this process.
+// The simulator derives MACs from 3 characters of the VM's UUID string, which collide in large inventories.
+func nextMAC() string {
+	n := atomic.AddUint32(&macCounter, 1) & 0x3fffff
+	return fmt.Sprintf("00:50:56:%02x:%02x:%02x", 0x80|byte(n>>16), byte(n>>8), byte(n))
+}
+
+// uniqueDevices gives every VM its own copy of its devices and each NIC a unique MAC: the simulator's inventory
+// generator hands all VMs of a resource pool the same NIC object (same MAC).
+func uniqueDevices() {
+	for _, e := range simulator.Map.All("VirtualMachine") {
+		vm, ok := e.(*simulator.VirtualMachine)
+		if !ok {
+			continue
+		}
+		simulator.Map.WithLock(vm, func() {
+			if vm.Config == nil {
+				return
+			}
+			devices := vm.Config.Hardware.Device
+			copies := make([]types.BaseVirtualDevice, len(devices))
+			nics := 0
+			for i, d := range devices {
+				copies[i] = deepCopy(reflect.ValueOf(d)).Interface().(types.BaseVirtualDevice)
+				nic, isNIC := copies[i].(types.BaseVirtualEthernetCard)
+				if !isNIC {
+					continue
+				}
+				card := nic.GetVirtualEthernetCard()
+				card.MacAddress = nextMAC()
+				card.AddressType = string(types.VirtualEthernetCardMacTypeAssigned)
+				// guest.net[i] belongs to the i-th NIC (the simulator's customization maps them the same way)
+				if nics < len(vm.Guest.Net) {
+					vm.Guest.Net[nics].MacAddress = card.MacAddress
+					vm.Guest.Net[nics].DeviceConfigId = card.Key
+				}
+				nics++
+			}
+			vm.Config.Hardware.Device = copies
+		})
+	}
+}
