@@ -1,0 +1,49 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Argument specs shared by the modules; each pairs with a doc fragment. PRIVATE to the collection.
+
+connection_argument_spec <-> doc_fragments/connection.py
+vm_selector_argument_spec <-> doc_fragments/vm_selector.py
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+from typing import Any, Dict, List
+
+from ansible.module_utils.basic import env_fallback
+
+
+def connection_argument_spec() -> Dict[str, Any]:
+    """The names and environment variables community.vmware and vmware.vmware use."""
+    return dict(
+        hostname=dict(type='str', fallback=(env_fallback, ['VMWARE_HOST'])),
+        username=dict(type='str', aliases=['user', 'admin'], fallback=(env_fallback, ['VMWARE_USER'])),
+        password=dict(type='str', aliases=['pass', 'pwd'], no_log=True, fallback=(env_fallback, ['VMWARE_PASSWORD'])),
+        port=dict(type='int', default=443, fallback=(env_fallback, ['VMWARE_PORT'])),
+        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['VMWARE_VALIDATE_CERTS'])),
+        ca_path=dict(type='path'),
+        proxy_host=dict(type='str', fallback=(env_fallback, ['VMWARE_PROXY_HOST'])),
+        proxy_port=dict(type='int', fallback=(env_fallback, ['VMWARE_PROXY_PORT'])),
+    )
+
+
+VM_SELECTORS = ('name', 'uuid', 'instance_uuid', 'moid')
+
+
+def vm_selector_argument_spec() -> Dict[str, Any]:
+    return dict(
+        name=dict(type='str'),
+        uuid=dict(type='str'),
+        instance_uuid=dict(type='str'),
+        moid=dict(type='str'),
+        datacenter=dict(type='str'),
+        folder=dict(type='str'),
+    )
+
+
+def vm_selector_one_of() -> List[List[str]]:
+    return [list(VM_SELECTORS)]

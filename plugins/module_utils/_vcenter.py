@@ -1,0 +1,412 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The vCenter client: the only code in the collection that talks SOAP. PRIVATE to the collection.
+
+Every call here is a round trip our users pay for on a remote vCenter, so the client
+- opens one session per module run,
+- reads inventory with ONE PropertyCollector ``RetrievePropertiesEx`` that traverses from the
+  root folder (no ContainerView to create and destroy, no lazy attribute reads),
+- reads an object's details with explicit property paths,
+- waits on tasks and properties with ``WaitForUpdatesEx`` (no sleep loops), bounded by a timeout.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import os
+import ssl
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
+
+PYVMOMI_IMPORT_ERROR: Optional[str]
+try:
+    from pyVim import connect
+    from pyVmomi import vim, vmodl
+    HAS_PYVMOMI = True
+    PYVMOMI_IMPORT_ERROR = None
+except ImportError:
+    HAS_PYVMOMI = False
+    PYVMOMI_IMPORT_ERROR = traceback.format_exc()
+
+# Longest single WaitForUpdatesEx; a longer wait is several calls (vCenter caps it anyway).
+_MAX_WAIT_SLICE_SECONDS = 60
+
+
+class VCenterError(Exception):
+    """A vCenter call failed; the message is meant for the user."""
+
+
+class VCenterTimeout(VCenterError):
+    """A wait ran out of time."""
+
+
+@dataclass(frozen=True)
+class ConnectionParams:
+    hostname: str
+    username: str
+    password: str
+    port: int = 443
+    validate_certs: bool = True
+    ca_path: Optional[str] = None
+    proxy_host: Optional[str] = None
+    proxy_port: Optional[int] = None
+
+    @classmethod
+    def from_module_params(cls, params: Mapping[str, Any]) -> 'ConnectionParams':
+        missing = [name for name in ('hostname', 'username', 'password') if not params.get(name)]
+        if missing:
+            raise VCenterError('missing connection option(s): %s (or the environment variables %s)'
+                               % (', '.join(missing), ', '.join(_ENV_NAMES[name] for name in missing)))
+        return cls(hostname=params['hostname'], username=params['username'], password=params['password'],
+                   port=int(params.get('port') or 443), validate_certs=bool(params.get('validate_certs', True)),
+                   ca_path=params.get('ca_path'), proxy_host=params.get('proxy_host'),
+                   proxy_port=params.get('proxy_port'))
+
+
+_ENV_NAMES = {'hostname': 'VMWARE_HOST', 'username': 'VMWARE_USER', 'password': 'VMWARE_PASSWORD'}
+
+
+def ssl_context(validate_certs: bool, ca_path: Optional[str] = None) -> ssl.SSLContext:
+    """A TLS context: verified by default; ca_path, SSL_CERT_FILE or REQUESTS_CA_BUNDLE add a CA bundle."""
+    if not validate_certs:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    # The default context trusts the system store and SSL_CERT_FILE; REQUESTS_CA_BUNDLE (the requests
+    # convention users also set) and ca_path are added to it, never instead of it.
+    context = ssl.create_default_context()
+    for cafile in (os.environ.get('REQUESTS_CA_BUNDLE'), ca_path):
+        if cafile:
+            context.load_verify_locations(cafile=cafile)
+    return context
+
+
+def describe_fault(error: BaseException) -> str:
+    """Turn a vmodl fault (or a transport error) into one readable sentence."""
+    if HAS_PYVMOMI and isinstance(error, vmodl.MethodFault):
+        name = type(error).__name__.rsplit('.', 1)[-1]
+        message = getattr(error, 'msg', None) or ''
+        details = [getattr(item, 'message', '') for item in (getattr(error, 'faultMessage', None) or [])]
+        text = '; '.join(part for part in [message] + details if part)
+        return '%s: %s' % (name, text) if text else name
+    if isinstance(error, ssl.SSLError):
+        return ('TLS certificate verification failed (%s); give the CA with ca_path or SSL_CERT_FILE, '
+                'or set validate_certs: false for a lab' % error)
+    return str(error) or type(error).__name__
+
+
+@dataclass
+class ManagedObject:
+    """One object of an inventory read: its reference plus the properties that were asked for."""
+    ref: Any
+    props: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def moid(self) -> str:
+        return self.ref._moId  # pylint: disable=protected-access
+
+    @property
+    def kind(self) -> str:
+        """The vim type without prefix, e.g. 'VirtualMachine'."""
+        return type(self.ref).__name__.rsplit('.', 1)[-1]
+
+    @property
+    def name(self) -> Optional[str]:
+        return self.props.get('name')
+
+    def get(self, path: str, default: Any = None) -> Any:
+        return self.props.get(path, default)
+
+
+class Inventory:
+    """A snapshot of inventory objects from one traversal, with path and name look-ups."""
+
+    def __init__(self, objects: Iterable[ManagedObject]) -> None:
+        self.by_moid: Dict[str, ManagedObject] = {obj.moid: obj for obj in objects}
+
+    def of_kind(self, *kinds: str) -> List[ManagedObject]:
+        return [obj for obj in self.by_moid.values() if obj.kind in kinds]
+
+    def parent(self, obj: ManagedObject) -> Optional[ManagedObject]:
+        ref = obj.get('parent')
+        return self.by_moid.get(ref._moId) if ref is not None else None  # pylint: disable=protected-access
+
+    def datacenter_of(self, obj: ManagedObject) -> Optional[ManagedObject]:
+        node: Optional[ManagedObject] = obj
+        while node is not None and node.kind != 'Datacenter':
+            node = self.parent(node)
+        return node
+
+    def path(self, obj: ManagedObject) -> str:
+        """Inventory path, e.g. '/DC0/vm/web/web01' (the root folder is left out, as vCenter does)."""
+        names = []
+        node: Optional[ManagedObject] = obj
+        while node is not None and node.get('parent') is not None:
+            names.append(node.name or '')
+            node = self.parent(node)
+        return '/' + '/'.join(reversed(names))
+
+    def find(self, kinds: Sequence[str], name: str, datacenter: Optional[str] = None,
+             folder: Optional[str] = None) -> List[ManagedObject]:
+        """Objects of these kinds called `name`, narrowed to a datacenter and a folder when given."""
+        found = [obj for obj in self.of_kind(*kinds) if obj.name == name]
+        if datacenter:
+            found = [obj for obj in found if (self.datacenter_of(obj) or ManagedObject(None)).name == datacenter]
+        if folder:
+            found = [obj for obj in found if folder_matches(self.path(obj).rsplit('/', 1)[0], folder)]
+        return found
+
+
+def folder_matches(parent_path: str, folder: str) -> bool:
+    """Does a parent path like '/DC0/vm/web' match a user folder: '/DC0/vm/web', 'DC0/vm/web', 'vm/web' or 'web'?"""
+    wanted = folder.strip('/')
+    have = parent_path.strip('/')
+    if not wanted:
+        return True
+    if have == wanted or have.endswith('/' + wanted):
+        return True
+    # 'web' means the folder 'web' below the datacenter's VM folder: '/DC0/vm/web'
+    parts = have.split('/')
+    return len(parts) > 2 and '/'.join(parts[2:]) == wanted
+
+
+# What a traversal from the root folder walks through to reach every inventory object.
+_TRAVERSAL_PATHS = (
+    ('Folder', 'childEntity'),
+    ('Datacenter', 'vmFolder'), ('Datacenter', 'hostFolder'),
+    ('Datacenter', 'networkFolder'), ('Datacenter', 'datastoreFolder'),
+    ('ComputeResource', 'host'), ('ComputeResource', 'resourcePool'),
+    ('ResourcePool', 'resourcePool'),
+)
+
+
+def _traversal_specs() -> List[Any]:
+    names = ['%s.%s' % pair for pair in _TRAVERSAL_PATHS]
+    select = [vmodl.query.PropertyCollector.SelectionSpec(name=name) for name in names]
+    return [vmodl.query.PropertyCollector.TraversalSpec(name=name, type=getattr(vim, kind), path=path, skip=False, selectSet=select)
+            for name, (kind, path) in zip(names, _TRAVERSAL_PATHS)]
+
+
+class VCenterClient:
+    """One vCenter session. Use as a context manager so the session is always logged out."""
+
+    def __init__(self, params: ConnectionParams, connect_timeout: Optional[int] = 60) -> None:
+        if not HAS_PYVMOMI:
+            raise VCenterError('the Python library pyVmomi is required (pip install pyvmomi)')
+        self.params = params
+        self._connect_timeout = connect_timeout
+        self.si: Any = None
+        self._content: Any = None
+        self._filter: Any = None
+
+    # -- session -------------------------------------------------------------------------------
+    def __enter__(self) -> 'VCenterClient':
+        self.connect()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        params = self.params
+        kwargs: Dict[str, Any] = dict(host=params.hostname, port=params.port, user=params.username, pwd=params.password,
+                                      sslContext=ssl_context(params.validate_certs, params.ca_path),
+                                      httpConnectionTimeout=self._connect_timeout)
+        if params.proxy_host:
+            kwargs.update(httpProxyHost=params.proxy_host, httpProxyPort=params.proxy_port or 80)
+        try:
+            self.si = connect.SmartConnect(**kwargs)
+            # `si.content` is a property read (a Fetch call) each time; fetch the ServiceContent once.
+            self._content = self.si.RetrieveContent()
+        except vim.fault.InvalidLogin:
+            raise VCenterError('cannot log in to %s:%s as %s: the user name or password is wrong'
+                               % (params.hostname, params.port, params.username)) from None
+        except Exception as error:  # pylint: disable=broad-except
+            raise VCenterError('cannot connect to %s:%s: %s' % (params.hostname, params.port, describe_fault(error))) from None
+
+    def close(self) -> None:
+        if self.si is not None:
+            try:
+                # Logout through the ServiceContent we hold: pyVim's Disconnect() would fetch it again.
+                self._content.sessionManager.Logout()
+            except Exception:  # pylint: disable=broad-except
+                pass  # the session is gone either way; a failed logout must not mask the module's result
+            finally:
+                self.si = None
+                self._content = None
+                self._filter = None
+
+    @property
+    def content(self) -> Any:
+        return self._content
+
+    def call(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one SOAP method; a fault becomes a VCenterError that says what we were doing."""
+        try:
+            return method(*args, **kwargs)
+        except vmodl.MethodFault as fault:
+            raise VCenterError('%s failed: %s' % (what, describe_fault(fault))) from None
+
+    # -- reads ---------------------------------------------------------------------------------
+    def _retrieve(self, specs: List[Any]) -> List[ManagedObject]:
+        collector = self.content.propertyCollector
+        options = vmodl.query.PropertyCollector.RetrieveOptions()
+        result = self.call('reading the inventory', collector.RetrievePropertiesEx, specs, options)
+        objects: List[ManagedObject] = []
+        while result is not None:
+            for content in result.objects or []:
+                objects.append(ManagedObject(content.obj, {prop.name: prop.val for prop in content.propSet or []}))
+            if not result.token:
+                break
+            result = self.call('reading the inventory', collector.ContinueRetrievePropertiesEx, result.token)
+        return objects
+
+    def inventory(self, properties: Mapping[str, Sequence[str]], root: Any = None) -> Inventory:
+        """Every object of the given kinds below `root` (default: the root folder), in ONE call.
+
+        `properties` maps a vim kind ('VirtualMachine', 'Network', ...) to the property paths to read.
+        Folders and datacenters are always included with name and parent, so paths can be computed.
+        """
+        wanted: Dict[str, List[str]] = {'Folder': ['name', 'parent'], 'Datacenter': ['name', 'parent']}
+        for kind, paths in properties.items():
+            wanted[kind] = sorted(set(wanted.get(kind, [])) | set(paths) | {'name', 'parent'})
+        prop_specs = [vmodl.query.PropertyCollector.PropertySpec(type=getattr(vim, kind), pathSet=paths)
+                      for kind, paths in sorted(wanted.items())]
+        object_spec = vmodl.query.PropertyCollector.ObjectSpec(obj=root or self.content.rootFolder, skip=False,
+                                                               selectSet=_traversal_specs())
+        spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=[object_spec], propSet=prop_specs)
+        return Inventory(self._retrieve([spec]))
+
+    def read(self, refs: Sequence[Any], paths: Sequence[str]) -> List[ManagedObject]:
+        """Explicit properties of specific objects (all of one kind), in one call."""
+        if not refs:
+            return []
+        prop_spec = vmodl.query.PropertyCollector.PropertySpec(type=type(refs[0]), pathSet=list(paths))
+        object_specs = [vmodl.query.PropertyCollector.ObjectSpec(obj=ref, skip=False) for ref in refs]
+        spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=[prop_spec])
+        by_moid = {obj.moid: obj for obj in self._retrieve([spec])}
+        return [by_moid.get(ref._moId, ManagedObject(ref)) for ref in refs]  # pylint: disable=protected-access
+
+    def reference(self, kind: str, moid: str) -> Any:
+        """A managed object reference built locally: no call."""
+        return getattr(vim, kind)(moid, self.si._stub)  # pylint: disable=protected-access
+
+    def find_vm_by_uuid(self, uuid: str, instance_uuid: bool = False, datacenter: Any = None) -> Any:
+        search = self.content.searchIndex
+        return self.call('looking up the VM by UUID', search.FindByUuid, datacenter, uuid, True, instance_uuid)
+
+    # -- waits ---------------------------------------------------------------------------------
+    def wait_for(self, refs: Sequence[Any], paths: Sequence[str], done: Callable[[Dict[str, Dict[str, Any]]], bool],
+                 timeout: float, what: str) -> Dict[str, Dict[str, Any]]:
+        """Watch properties of objects (all of one kind) with WaitForUpdatesEx until done(values) is true.
+
+        values maps moid -> {path: value}. The filter is kept until the next wait or the logout
+        (logging out destroys it), which saves a DestroyPropertyFilter call per wait.
+        """
+        collector = self.content.propertyCollector
+        if self._filter is not None:
+            self.call('removing a property filter', self._filter.Destroy)
+            self._filter = None
+        prop_spec = vmodl.query.PropertyCollector.PropertySpec(type=type(refs[0]), pathSet=list(paths))
+        object_specs = [vmodl.query.PropertyCollector.ObjectSpec(obj=ref, skip=False) for ref in refs]
+        filter_spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=[prop_spec])
+        self._filter = self.call(what, collector.CreateFilter, filter_spec, True)
+        values: Dict[str, Dict[str, Any]] = {ref._moId: {} for ref in refs}  # pylint: disable=protected-access
+        version = ''
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise VCenterTimeout('%s: gave up after %s seconds' % (what, int(timeout)))
+            options = vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=max(1, int(min(remaining, _MAX_WAIT_SLICE_SECONDS))))
+            update = self.call(what, collector.WaitForUpdatesEx, version, options)
+            if update is None:
+                continue
+            version = update.version
+            for filter_update in update.filterSet or []:
+                for object_update in filter_update.objectSet or []:
+                    current = values.setdefault(object_update.obj._moId, {})  # pylint: disable=protected-access
+                    for change in object_update.changeSet or []:
+                        current[change.name] = None if change.op == 'remove' else change.val
+            if done(values):
+                return values
+
+    def wait_for_tasks(self, tasks: Sequence[Any], timeout: float, what: str) -> List[Any]:
+        """Wait until every task has finished; return their results, or raise the first task error."""
+        paths = ('info.state', 'info.error', 'info.result')
+
+        def finished(values: Dict[str, Dict[str, Any]]) -> bool:
+            return all(item.get('info.state') in ('success', 'error') for item in values.values())
+
+        values = self.wait_for(tasks, paths, finished, timeout, what)
+        results = []
+        for task in tasks:
+            info = values[task._moId]  # pylint: disable=protected-access
+            if info.get('info.state') == 'error':
+                raise VCenterError('%s failed: %s' % (what, describe_fault(info.get('info.error'))))
+            results.append(info.get('info.result'))
+        return results
+
+    def run_task(self, what: str, method: Callable[..., Any], *args: Any, timeout: float = 3600, **kwargs: Any) -> Any:
+        """Start a task and wait for it: the usual three calls (start, CreateFilter, WaitForUpdatesEx)."""
+        task = self.call(what, method, *args, **kwargs)
+        return self.wait_for_tasks([task], timeout, what)[0]
+
+
+def option_values(extra_config: Optional[Iterable[Any]]) -> Dict[str, str]:
+    """config.extraConfig (a list of OptionValue) as a plain dict."""
+    return {option.key: option.value for option in extra_config or []}
+
+
+def extra_config_changes(current: Mapping[str, str], wanted: Mapping[str, Optional[str]]) -> List[Any]:
+    """OptionValues for the keys whose value differs; None (or '') removes a key, as vSphere does."""
+    changes = []
+    for key in sorted(wanted):
+        value = wanted[key]
+        if value is None or value == '':
+            if key in current and current[key] != '':
+                changes.append(vim.option.OptionValue(key=key, value=''))
+        elif current.get(key) != value:
+            changes.append(vim.option.OptionValue(key=key, value=value))
+    return changes
+
+
+VM_LOOKUP_PROPERTIES = ('name', 'parent', 'config.uuid', 'config.instanceUuid', 'config.template')
+
+
+def select_vm(inventory: Inventory, selector: Mapping[str, Any], templates: bool = False) -> Optional[ManagedObject]:
+    """The one VM the selector names (name | uuid | instance_uuid | moid, narrowed by datacenter and folder).
+
+    Returns None when there is none; raises when the selector is ambiguous. The inventory must have been
+    read with VM_LOOKUP_PROPERTIES. Templates are skipped unless asked for.
+    """
+    candidates = [vm for vm in inventory.of_kind('VirtualMachine') if bool(vm.get('config.template')) == templates]
+    if selector.get('moid'):
+        found = [vm for vm in candidates if vm.moid == selector['moid']]
+        described = 'moid %s' % selector['moid']
+    elif selector.get('instance_uuid'):
+        found = [vm for vm in candidates if (vm.get('config.instanceUuid') or '').lower() == selector['instance_uuid'].lower()]
+        described = 'instance UUID %s' % selector['instance_uuid']
+    elif selector.get('uuid'):
+        found = [vm for vm in candidates if (vm.get('config.uuid') or '').lower() == selector['uuid'].lower()]
+        described = 'BIOS UUID %s' % selector['uuid']
+    else:
+        found = [vm for vm in candidates if vm.name == selector.get('name')]
+        described = 'name %s' % selector.get('name')
+    if selector.get('datacenter'):
+        found = [vm for vm in found if (inventory.datacenter_of(vm) or ManagedObject(None)).name == selector['datacenter']]
+        described += ' in datacenter %s' % selector['datacenter']
+    if selector.get('folder'):
+        found = [vm for vm in found if folder_matches(inventory.path(vm).rsplit('/', 1)[0], selector['folder'])]
+        described += ' in folder %s' % selector['folder']
+    if len(found) > 1:
+        raise VCenterError('%d %s match %s: %s; narrow the selection with datacenter and folder, or use uuid or moid'
+                           % (len(found), 'templates' if templates else 'VMs', described,
+                              ', '.join(sorted(inventory.path(vm) for vm in found))))
+    return found[0] if found else None
