@@ -172,7 +172,17 @@ def is_usable_ip(value: Any) -> bool:
         address = cidr.ip if cidr is not None else parse_ip(value)
     if address is None:
         return False
-    return not (address.is_unspecified or address.is_loopback or address.is_link_local)
+    mapped = getattr(address, 'ipv4_mapped', None)
+    if mapped is not None:  # ::ffff:127.0.0.1 is the IPv4 loopback in disguise
+        address = mapped
+    return not (address.is_unspecified or address.is_loopback or address.is_link_local or _is_link_local_multicast(address))
+
+
+def _is_link_local_multicast(address: IPAddress) -> bool:
+    """224.0.0.0/24, or IPv6 multicast of interface- or link-local scope (ff01::/16, ff02::/16 and flag variants)."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return address in ipaddress.IPv4Network('224.0.0.0/24')
+    return address.is_multicast and (address.packed[1] & 0x0F) in (1, 2)
 
 
 def ip_family(address: Union[IPAddress, IPInterface]) -> str:

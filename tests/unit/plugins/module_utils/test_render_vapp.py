@@ -228,16 +228,12 @@ def test_format_nameservers_errors(source, count, delimiter, message):
 
 # --------------------------------------------------------------------------- is_usable_ip
 
-# VM Operator's IsUsableIP also rejects link-local multicast; _spec.is_usable_ip (the one rule) does not yet.
-PENDING_IN_SPEC = pytest.mark.xfail(reason='_spec.is_usable_ip does not yet reject link-local multicast / IPv4-mapped loopback')
-
-
 @pytest.mark.parametrize('ip, usable', [
     ('10.0.0.10', True), ('10.0.0.10/24', True), ('2001:db8::10', True), ('2001:db8::10/64', True), ('239.1.1.1', True),
     ('ff05::2', True), ('0.0.0.0', False), ('::', False), ('127.0.0.1', False), ('::1', False), ('169.254.1.1', False),
     ('fe80::1', False), ('fe80::1/64', False), ('::ffff:10.0.0.1', True),
-    pytest.param('224.0.0.251', False, marks=PENDING_IN_SPEC), pytest.param('ff02::1', False, marks=PENDING_IN_SPEC),
-    pytest.param('ff12::1', False, marks=PENDING_IN_SPEC), pytest.param('::ffff:127.0.0.1', False, marks=PENDING_IN_SPEC),
+    # link-local multicast and the IPv4-mapped loopback, as VM Operator's IsUsableIP
+    ('224.0.0.251', False), ('ff02::1', False), ('ff12::1', False), ('::ffff:127.0.0.1', False),
 ])
 def test_is_usable_ip(ip, usable):
     assert is_usable_ip(ip) is usable
