@@ -47,3 +47,34 @@ def vm_selector_argument_spec() -> Dict[str, Any]:
 
 def vm_selector_one_of() -> List[List[str]]:
     return [list(VM_SELECTORS)]
+
+
+def network_spec_argument_spec() -> Dict[str, Any]:
+    """The `network` option (doc_fragments/network_spec.py). Ansible checks the structure and types;
+    _spec.parse_network_spec and the resolver check the meaning (one rule, one place)."""
+    route = dict(to=dict(type='str', required=True), via=dict(type='str', required=True), metric=dict(type='int'))
+    interface = dict(
+        name=dict(type='str', required=True),
+        network=dict(type='raw'),
+        adapter_type=dict(type='str'),
+        mac_address=dict(type='str'),
+        subnet=dict(type='str'),
+        addresses=dict(type='list', elements='str'),
+        dhcp4=dict(type='bool'),
+        dhcp6=dict(type='bool'),
+        gateway4=dict(type='str'),
+        gateway6=dict(type='str'),
+        nameservers=dict(type='list', elements='str'),
+        search_domains=dict(type='list', elements='str'),
+        routes=dict(type='list', elements='dict', options=route),
+        mtu=dict(type='int'),
+        guest_device_name=dict(type='str'),
+    )
+    return dict(network=dict(type='dict', options=dict(
+        host_name=dict(type='str'),
+        domain_name=dict(type='str'),
+        nameservers=dict(type='list', elements='str'),
+        search_domains=dict(type='list', elements='str'),
+        disabled=dict(type='bool', default=False),
+        interfaces=dict(type='list', elements='dict', options=interface),
+    )))
