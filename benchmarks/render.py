@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, guestnet.vsphere contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render benchmark: parse, resolve and render N network specs (1-10 interfaces each) through every renderer.
