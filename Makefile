@@ -46,7 +46,7 @@ SHELL_SCRIPTS := .ci/run
 # summary lists the failures and `make test` exits non-zero.
 TEST_STEPS ?= lint sanity units e2e
 
-.PHONY: help venv dev stage pipshim sanity units lint sim-build e2e simulator test demo clean distclean
+.PHONY: help venv dev stage pipshim sanity units lint sim-build e2e simulator test demo bench-render clean distclean
 
 help:  ## List the targets.
 	@grep -E '^[a-z][a-z0-9_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -97,7 +97,7 @@ units: venv stage pipshim  ## ansible-test units on 3.11 (installs tests/unit/re
 	cd $(COLL) && PATH="$(TEST_PATH)" $(BIN)/ansible-test units --local --python $(UNITS_PYTHON) --requirements $(ANSIBLE_TEST_FLAGS)
 
 lint: venv stage  ## ansible-lint (production), antsibull-changelog lint, shellcheck, antsibull-docs lint-collection-docs.
-	PATH="$(BIN):$$PATH" $(BIN)/ansible-lint --offline --profile production
+	PATH="$(BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(BIN)/ansible-lint --offline --profile production
 	PATH="$(BIN):$$PATH" $(BIN)/antsibull-changelog lint
 	@command -v shellcheck >/dev/null || { echo "lint: shellcheck not found (apt-get install shellcheck; .ci/run does)" >&2; exit 1; }
 	shellcheck $(SHELL_SCRIPTS)
@@ -127,9 +127,11 @@ test: venv  ## The gate: lint sanity units e2e (all run; fails if any fails).
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "make test: all passed"
 
-demo:  ## Provision VMs on the simulator from examples/ (comes with the roles).
-	@echo "make demo: the demo (provisioning the example inventory against the simulator) comes with the roles;"
-	@echo "it is not available yet.  Run 'make test' for the full gate."
+demo: venv dev sim-build  ## Start the simulator, provision the fleet in examples/, restart, power off, stop.
+	bash examples/demo.sh
+
+bench-render: venv dev  ## Render benchmark: specs/second through parse, resolve and every renderer.
+	PYTHONPATH=build/dev $(BIN)/python benchmarks/render.py
 
 clean:  ## Remove the staged collection, test output and caches (keeps .venv and build/dev).
 	rm -rf $(COLLECTIONS) tests/output .pytest_cache

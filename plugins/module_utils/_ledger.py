@@ -489,6 +489,8 @@ class SqliteLedger(LedgerBackend):
         self.timeout = timeout
         self._clock = clock
         self._rng = rng or random.SystemRandom()
+        self._batch_depth = 0
+        self._savepoints = 0
         try:
             if self.path != ':memory:':
                 os.makedirs(os.path.dirname(os.path.abspath(self.path)), mode=0o700, exist_ok=True)
@@ -514,8 +516,40 @@ class SqliteLedger(LedgerBackend):
         self.close()
 
     @contextmanager
+    def batch(self, *, dry_run: bool = False) -> Iterator[SqliteLedger]:
+        """Several changes as ONE write transaction: all or nothing, and each change sees the ones before it.
+
+        An exception inside rolls every change back; dry_run rolls them back at the end (check mode of a module
+        that makes several changes). Changes inside keep their own dry_run (a savepoint each). The write lock is
+        held until the end, so do slow work (vCenter reads) before entering.
+        """
+        with self._transaction(write=True, commit=not dry_run):
+            self._batch_depth += 1
+            try:
+                yield self
+            finally:
+                self._batch_depth -= 1
+
+    @contextmanager
     def _transaction(self, write: bool = False, commit: bool = True) -> Iterator[sqlite3.Connection]:
-        """A write transaction takes the write lock up front (IMMEDIATE); commit=False rolls back (dry runs)."""
+        """A write transaction takes the write lock up front (IMMEDIATE); commit=False rolls back (dry runs).
+
+        Inside batch() it is a savepoint of the batch's transaction instead.
+        """
+        if self._batch_depth:
+            self._savepoints += 1
+            name = 'change_%d' % self._savepoints
+            self._conn.execute('SAVEPOINT %s' % name)
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute('ROLLBACK TO %s' % name)
+                self._conn.execute('RELEASE %s' % name)
+                raise
+            if not commit:
+                self._conn.execute('ROLLBACK TO %s' % name)
+            self._conn.execute('RELEASE %s' % name)
+            return
         try:
             self._conn.execute('BEGIN IMMEDIATE' if write else 'BEGIN')
             try:
@@ -772,8 +806,8 @@ class SqliteLedger(LedgerBackend):
         """The address's holder; LedgerError when it is another VM (or, given ``interface``, another owner)."""
         holder = self._holder(conn, subnet, ip)
         if holder is not None and (holder['vm_uuid'] != vm_uuid or interface not in (None, holder['interface'])):
-            raise LedgerError('subnet %s: %s is already %s to %s' % (subnet, ip, 'allocated' if holder['kind'] == ALLOCATED
-                                                                     else holder['kind'] + ' for', _address(holder).owner))
+            verb = {ALLOCATED: 'allocated to', FIXED: 'fixed for', OBSERVED: 'observed on'}[holder['kind']]
+            raise LedgerError('subnet %s: %s is already %s %s' % (subnet, ip, verb, _address(holder).owner))
         return holder
 
     def _occupancy(self, conn: sqlite3.Connection, subnet: Subnet, now: float) -> _Occupancy:
@@ -890,8 +924,10 @@ class SqliteLedger(LedgerBackend):
             if existing is None:
                 return self._insert(conn, subnet, address, kind, vm_uuid, item.interface, _mac(item.mac), item.portgroup, now)
             row_id = existing['id']
-        conn.execute('UPDATE addresses SET interface = ?, mac = ?, portgroup = ?, updated_at = ? WHERE id = ?',
-                     (item.interface, _mac(item.mac), item.portgroup, now, row_id))
+        # Only a real change is written: a sync that finds nothing new leaves the file as it was.
+        conn.execute('UPDATE addresses SET interface = ?, mac = ?, portgroup = ?, updated_at = ? '
+                     'WHERE id = ? AND (interface IS NOT ? OR mac IS NOT ? OR portgroup IS NOT ?)',
+                     (item.interface, _mac(item.mac), item.portgroup, now, row_id, item.interface, _mac(item.mac), item.portgroup))
         return int(row_id)
 
     @staticmethod

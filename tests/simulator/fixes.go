@@ -8,7 +8,9 @@ package main
 // completes them after the simulator's (synchronous) task succeeded, before the client sees the response:
 //   - CloneVM_Task: the clone inherits the source's vApp config and extraConfig; spec.config.vAppConfig is applied;
 //     spec.customization is applied as CustomizeVM_Task on the clone (pending until power-on, as on vCenter);
-//     spec.powerOn powers the clone on. A failure there fails the clone task.
+//     spec.powerOn powers the clone on; the rest of spec.config (CPUs, memory, allocations, guest id, BIOS UUID) is
+//     applied as a reconfigure, and the clone goes to spec.location.host (or a host of the target pool's compute
+//     resource; the simulator leaves it on the source's host). A failure there fails the clone task.
 //   - ReconfigVM_Task: spec.vAppConfig / spec.vAppConfigRemoved are applied to config.vAppConfig; guest.net follows
 //     the NICs (entries of removed NICs go, edited NICs show their new network).
 // These follow-up calls run in process: they are not counted as SOAP calls.
@@ -25,6 +27,7 @@ import (
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/task"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -178,6 +181,18 @@ func (f *front) completeClone(src *simulator.VirtualMachine, ref types.ManagedOb
 	})
 	ctx := context.Background()
 	obj := object.NewVirtualMachine(f.client, ref)
+	if spec.Config != nil {
+		if rest, ok := cloneConfigRest(spec.Config); ok {
+			t, err := obj.Reconfigure(ctx, rest)
+			if err == nil {
+				err = t.Wait(ctx)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	placeClone(clone, spec.Location)
 	if spec.Customization != nil {
 		t, err := obj.Customize(ctx, *spec.Customization)
 		if err == nil {
@@ -197,6 +212,62 @@ func (f *front) completeClone(src *simulator.VirtualMachine, ref types.ManagedOb
 		}
 	}
 	return nil
+}
+
+// cloneConfigRest is what the simulator's clone drops of spec.config (it keeps only extraConfig, instanceUuid and the
+// device changes, and takes CPUs, memory and guest id from the source): CPUs, memory, allocations, guest id, BIOS
+// UUID and the other settings, to apply as a reconfigure of the clone. ok is false when nothing is left.
+func cloneConfigRest(config *types.VirtualMachineConfigSpec) (types.VirtualMachineConfigSpec, bool) {
+	rest := *config
+	rest.ExtraConfig = nil
+	rest.InstanceUuid = ""
+	rest.DeviceChange = nil
+	rest.VAppConfig = nil
+	rest.VAppConfigRemoved = nil
+	rest.Name = ""
+	rest.Files = nil
+	return rest, !reflect.DeepEqual(rest, types.VirtualMachineConfigSpec{})
+}
+
+// placeClone puts the clone on spec.location.host; without one, when the simulator left it on the source's host
+// outside the target pool's compute resource, on that compute resource's first host (as DRS would pick one).
+func placeClone(clone *simulator.VirtualMachine, location types.VirtualMachineRelocateSpec) {
+	var current types.ManagedObjectReference
+	simulator.Map.WithLock(clone, func() {
+		if clone.Runtime.Host != nil {
+			current = *clone.Runtime.Host
+		}
+	})
+	want := location.Host
+	if want == nil && location.Pool != nil {
+		if pool, ok := simulator.Map.Get(*location.Pool).(*simulator.ResourcePool); ok {
+			var hosts []types.ManagedObjectReference
+			switch owner := simulator.Map.Get(pool.Owner).(type) {
+			case *simulator.ClusterComputeResource:
+				hosts = owner.Host
+			case *mo.ComputeResource:
+				hosts = owner.Host
+			}
+			inside := false
+			for _, h := range hosts {
+				inside = inside || h == current
+			}
+			if !inside && len(hosts) > 0 {
+				want = &hosts[0]
+			}
+		}
+	}
+	if want == nil || *want == current {
+		return
+	}
+	if old, ok := simulator.Map.Get(current).(*simulator.HostSystem); ok {
+		simulator.Map.RemoveReference(old, &old.Vm, clone.Self)
+	}
+	if host, ok := simulator.Map.Get(*want).(*simulator.HostSystem); ok {
+		simulator.Map.AppendReference(host, &host.Vm, clone.Self)
+	}
+	ref := *want
+	simulator.Map.Update(clone, []types.PropertyChange{{Name: "runtime.host", Val: &ref}, {Name: "summary.runtime.host", Val: &ref}})
 }
 
 // reconfigVM applies spec.vAppConfig, which the simulator ignores, and brings guest.net in line with the NICs

@@ -9,11 +9,12 @@ package main
 //   - injects faults on a named method and object (GET/POST/DELETE /_faults),
 //   - sets a VM's guest view as VMware Tools would (POST /_guest, guestapi.go),
 //   - answers Fetch of an unset property with an empty FetchResponse as vCenter does (the simulator panics),
-//   - answers RebootGuest, which govmomi 0.24's simulator does not implement,
+//   - answers RebootGuest and StandbyGuest, which govmomi 0.24's simulator does not implement,
 //   - gives each clone its own copy of the source's devices and a fresh MAC (the simulator shares them).
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -27,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -102,6 +104,10 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch method {
 	case "RebootGuest":
 		if f.rebootGuest(w, r, this) {
+			return
+		}
+	case "StandbyGuest":
+		if f.standbyGuest(w, r, this) {
 			return
 		}
 	case "CloneVM_Task":
@@ -275,8 +281,8 @@ func completeRule(rule *faultRule) error {
 			rule.Mode = "task"
 		}
 	}
-	if rule.Mode != "soap" && rule.Mode != "task" {
-		return fmt.Errorf("mode must be task or soap")
+	if rule.Mode != "soap" && rule.Mode != "task" && rule.Mode != "ignore" {
+		return fmt.Errorf("mode must be task, soap or ignore")
 	}
 	if rule.Fault == "" {
 		switch rule.Method {
@@ -350,6 +356,20 @@ func (f *front) injectFault(w http.ResponseWriter, method string, this types.Man
 		msg = fmt.Sprintf("%s injected by guestnet-vcsim (%s)", rule.Fault, method)
 	}
 	fillFault(fault, this, obj, msg)
+	if rule.Mode == "ignore" {
+		// a success that does nothing: a guest that ignores a shutdown request, a task that changes nothing
+		log.Printf("ignoring %s on %s", method, this)
+		if strings.HasSuffix(method, "_Task") && obj != nil {
+			task := simulator.CreateTask(obj, strings.TrimSuffix(method, "_Task")+"Task", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+				return nil, nil
+			})
+			writeSOAP(w, http.StatusOK, fmt.Sprintf(`<%sResponse xmlns="urn:vim25"><returnval type="Task">%s</returnval></%sResponse>`,
+				method, task.Run().Value, method))
+			return
+		}
+		writeSOAP(w, http.StatusOK, fmt.Sprintf(`<%sResponse xmlns="urn:vim25"></%sResponse>`, method, method))
+		return
+	}
 	log.Printf("injecting %s into %s on %s (%s)", rule.Fault, method, this, rule.Mode)
 	if rule.Mode == "soap" || obj == nil {
 		writeFault(w, msg, fault)
@@ -416,6 +436,33 @@ func (f *front) rebootGuest(w http.ResponseWriter, r *http.Request, this types.M
 		return true
 	}
 	writeSOAP(w, http.StatusOK, `<RebootGuestResponse xmlns="urn:vim25"></RebootGuestResponse>`)
+	return true
+}
+
+// standbyGuest answers StandbyGuest when the simulator has no such method: a powered-on VM is suspended (what vCenter
+// shows when the guest goes to standby with the default standby response), InvalidPowerState otherwise.
+func (f *front) standbyGuest(w http.ResponseWriter, r *http.Request, this types.ManagedObjectReference) bool {
+	obj := simulator.Map.Get(this)
+	vm, ok := obj.(*simulator.VirtualMachine)
+	if !ok || reflect.ValueOf(obj).MethodByName("StandbyGuest").IsValid() {
+		return false
+	}
+	var state types.VirtualMachinePowerState
+	simulator.Map.WithLock(vm, func() { state = vm.Runtime.PowerState })
+	if state != types.VirtualMachinePowerStatePoweredOn {
+		writeFault(w, "", &types.InvalidPowerState{RequestedState: types.VirtualMachinePowerStatePoweredOn, ExistingState: state})
+		return true
+	}
+	ctx := context.Background()
+	task, err := object.NewVirtualMachine(f.client, this).Suspend(ctx)
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		writeFault(w, err.Error(), &types.SystemError{Reason: err.Error()})
+		return true
+	}
+	writeSOAP(w, http.StatusOK, `<StandbyGuestResponse xmlns="urn:vim25"></StandbyGuestResponse>`)
 	return true
 }
 

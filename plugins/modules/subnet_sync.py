@@ -1,0 +1,546 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: subnet_sync
+short_description: Sync vCenter port groups and guest IPs into the subnet ledger, and declare subnets on them
+version_added: 0.1.0
+author: guestnet.vsphere contributors (@guestnet)
+description:
+  - vCenter knows port groups (layer-2 networks) but no IP subnets. This module keeps the IP subnets and who holds
+    which address in a ledger (an SQLite file on the machine that runs the module), as Cloudpods does for VMware.
+  - It reads every standard and distributed port group (switch, VLAN, the hosts that reach it) and every VM's NICs
+    (MAC, port group, the addresses VMware Tools reports in C(guest.net)) in one vCenter property read, however many
+    VMs there are, and records them in the ledger.
+  - An address a VM reports is recorded against the subnet whose range contains it and that is reachable from the
+    NIC's port group (its primary port group or an additional one). An address another VM already holds becomes a
+    V(conflict) record; it never takes the address from its holder.
+  - A VM whose Tools are not running keeps the addresses observed earlier (its guest is unknown, not empty). Give
+    the addresses of VMs without Tools with O(fix_nics); fixed addresses are never removed by a later sync.
+  - A port group whose VMs use addresses inside a subnet of another port group becomes an additional port group
+    of that subnet (V(detected)); O(subnets[].additional_portgroups) marks more (V(marked)).
+  - All ledger changes of one run are one transaction. Bad input leaves the ledger as it was.
+  - M(guestnet.vsphere.vm_network) allocates addresses from the subnets declared here.
+  - "The ledger must be on a local disk of the one machine that runs the module (usually the controller: run the task
+    on V(localhost) or with C(delegate_to: localhost)). SQLite locking is not reliable on network file systems and a copy
+    per machine is a different ledger; the module warns when the path looks shared (NFS, SMB, ...)."
+extends_documentation_fragment:
+  - guestnet.vsphere.connection
+  - guestnet.vsphere.attributes
+  - guestnet.vsphere.attributes.actiongroup_vmware
+attributes:
+  check_mode:
+    support: full
+    details: The ledger is not changed; the result shows what the run would change.
+  diff_mode:
+    support: full
+    details: The ledger's port groups, subnets and address records before and after.
+options:
+  ledger:
+    description:
+      - Path of the ledger's SQLite file, created when missing (not in check mode).
+      - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
+    type: path
+  datacenter:
+    description:
+      - Sync only the port groups and VMs of this datacenter, and look up port group and VM names in it.
+      - Ledger port groups of other datacenters are kept; those gone from vCenter are removed.
+    type: str
+  subnets:
+    description:
+      - IP subnets to declare (or update) in the ledger. Each lives on one port group.
+      - A subnet whose CIDR overlaps another subnet's (of the ledger or of this list) is an error.
+      - Options left out get their defaults, so this list is the whole declaration of each subnet it names.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+          - The subnet's name, unique in the ledger.
+            O(guestnet.vsphere.vm_network#module:network.interfaces[].subnet) refers to it.
+        type: str
+        required: true
+      cidr:
+        description:
+          - The network, for example V(10.1.0.0/24) or V(2001:db8:1::/64).
+        type: str
+        required: true
+      portgroup:
+        description:
+          - The subnet's primary port group, by name or moid (V(dvportgroup-13), V(network-7)). A name found in
+            several datacenters or on several switches needs the moid or O(datacenter).
+        type: str
+        required: true
+      range_start:
+        description:
+          - First address handed out or matched. Defaults to the first usable address of O(subnets[].cidr).
+        type: str
+      range_end:
+        description:
+          - Last address handed out or matched. Defaults to the last usable address of O(subnets[].cidr).
+        type: str
+      gateway:
+        description:
+          - The default gateway; it is never handed out.
+        type: str
+      reserved:
+        description:
+          - Addresses never handed out automatically. Each item is an address, a range V(first-last), a CIDR, or a
+            dict with C(start), C(end), C(expires_at) (epoch seconds or ISO 8601) and C(note).
+        type: list
+        elements: raw
+      nameservers:
+        description:
+          - DNS servers given to interfaces that take an address from this subnet.
+        type: list
+        elements: str
+      search_domains:
+        description:
+          - DNS search domains given to interfaces that take an address from this subnet.
+        type: list
+        elements: str
+      mtu:
+        description:
+          - The MTU given to interfaces that take an address from this subnet.
+        type: int
+      direction:
+        description:
+          - Allocation order. Defaults to V(stepdown) (from the end of the range) for IPv4 and V(random) for IPv6.
+        type: str
+        choices: [stepup, stepdown, random]
+      additional_portgroups:
+        description:
+          - Port groups (names or moids) marked as additional port groups of this subnet
+            (Cloudpods' C(network-sync-additional-wires)); VMs on them may use its addresses too.
+          - When given, marked port groups not listed are unmarked. Detected ones are not affected.
+        type: list
+        elements: str
+  purge:
+    description:
+      - Delete the ledger's subnets that O(subnets) does not list, with their observed and conflict records.
+      - A subnet with allocated or fixed addresses is not deleted; that is an error.
+    type: bool
+    default: false
+  fix_nics:
+    description:
+      - Fixed addresses for VMs whose addresses VMware Tools cannot report (Cloudpods' C(server-sync-fix-nics)).
+      - Each address must lie in the range of a subnet reachable from the port group of its NIC, and be free or
+        already the VM's.
+      - The list is the VM's whole set of fixed addresses; its other fixed addresses are released.
+    type: list
+    elements: dict
+    suboptions:
+      vm:
+        description:
+          - The VM's name, instance UUID or moid.
+        type: str
+        required: true
+      ips:
+        description:
+          - Bare IP addresses, assigned to the VM's NICs in order (the first to the first NIC). An empty string
+            gives that NIC no fixed address.
+        type: list
+        elements: str
+        required: true
+notes:
+  - SOAP calls per run, whatever the number of VMs and port groups, are the session's four (two
+    C(RetrieveServiceContent), C(Login), C(Logout)) plus one C(RetrievePropertiesEx) and one
+    C(ContinueRetrievePropertiesEx) per further page vCenter sends.
+  - VMs are keyed by instance UUID and their NICs are named V(eth0), V(eth1), ... in NIC order, the names
+    M(guestnet.vsphere.vm_network) gives them by default, so an address observed here is the one it keeps.
+  - Link-local, loopback and multicast addresses that guests report are ignored.
+requirements:
+  - pyVmomi
+seealso:
+  - module: guestnet.vsphere.vm_network
+  - name: Cloudpods, VMware network principles
+    description: The model this module follows (port group = layer-2 network, subnets kept outside vCenter).
+    link: https://www.cloudpods.org/en/docs/cmp/guides/vmware/vmware_net
+'''
+
+EXAMPLES = r'''
+- name: Declare subnets on port groups and sync the VMs' addresses
+  guestnet.vsphere.subnet_sync:
+    hostname: vcenter.example.com
+    username: administrator@vsphere.local
+    password: "{{ vcenter_password }}"
+    datacenter: DC0
+    subnets:
+      - name: prod-web
+        cidr: 10.1.0.0/24
+        portgroup: web
+        range_start: 10.1.0.10
+        range_end: 10.1.0.250
+        gateway: 10.1.0.1
+        reserved: [10.1.0.100-10.1.0.119]
+        nameservers: [10.0.0.53]
+        search_domains: [example.com]
+      - name: prod-db
+        cidr: 10.2.0.0/24
+        portgroup: DC0_DVPG1
+        gateway: 10.2.0.1
+        additional_portgroups: [db-backup]
+  delegate_to: localhost
+  register: ipam
+
+- name: Show the free addresses per subnet
+  ansible.builtin.debug:
+    msg: "{{ ipam.subnets | items2dict(key_name='name', value_name='usage') }}"
+
+- name: Record the addresses of VMs without VMware Tools
+  guestnet.vsphere.subnet_sync:
+    ledger: /var/lib/guestnet/ledger.sqlite
+    fix_nics:
+      - vm: legacy-app01
+        ips: [10.1.0.21, 10.2.0.21]
+  delegate_to: localhost
+
+- name: Fail when two VMs report the same address
+  guestnet.vsphere.subnet_sync: {}
+  delegate_to: localhost
+  register: ipam
+  failed_when: ipam.conflicts | length > 0
+'''
+
+RETURN = r'''
+ledger:
+  description: Path of the ledger file.
+  returned: always
+  type: str
+  sample: /home/ops/.ansible/guestnet/ledger.sqlite
+ledger_warning:
+  description: Why the ledger's path looks unsafe (a network or shared file system).
+  returned: when the path looks shared
+  type: str
+portgroups:
+  description: The port groups synced (those of O(datacenter) when given).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    moid:
+      description: The port group's moid, its key in the ledger.
+      type: str
+      sample: dvportgroup-13
+    name:
+      description: The port group's name.
+      type: str
+    kind:
+      description: V(standard) or V(distributed).
+      type: str
+    switch:
+      description: The distributed switch's name, or the standard vSwitch's when all hosts agree.
+      type: str
+    switch_uuid:
+      description: The distributed switch's UUID.
+      type: str
+    vlan:
+      description: The VLAN ID; V(-1) for a trunk; the private VLAN ID; null when the hosts disagree or unknown.
+      type: int
+    datacenter:
+      description: The port group's datacenter.
+      type: str
+    hosts:
+      description: Names of the hosts that reach the port group.
+      type: list
+      elements: str
+    subnets:
+      description: Subnets whose primary port group this is.
+      type: list
+      elements: str
+    additional_subnets:
+      description: Subnets this is an additional port group of.
+      type: list
+      elements: str
+subnets:
+  description: Every subnet of the ledger, with its usage.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The subnet's name.
+      type: str
+    cidr:
+      description: The network.
+      type: str
+    range_start:
+      description: First address of the range.
+      type: str
+    range_end:
+      description: Last address of the range.
+      type: str
+    gateway:
+      description: The gateway.
+      type: str
+    direction:
+      description: The allocation order.
+      type: str
+    nameservers:
+      description: DNS servers.
+      type: list
+      elements: str
+    search_domains:
+      description: DNS search domains.
+      type: list
+      elements: str
+    mtu:
+      description: The MTU.
+      type: int
+    reserved:
+      description: Reserved ranges (C(start), C(end), C(expires_at), C(note)).
+      type: list
+      elements: dict
+    portgroup:
+      description: The primary port group's moid.
+      type: str
+    portgroup_name:
+      description: The primary port group's name.
+      type: str
+    additional_portgroups:
+      description: Additional port groups (C(portgroup), C(portgroup_name), C(added_by) V(detected) or V(marked)).
+      type: list
+      elements: dict
+    usage:
+      description:
+        - Addresses in the range (C(size)), not allocatable (C(used)), C(free); records by kind (C(allocated),
+          C(observed), C(fixed)); addresses in active reservations (C(reserved)); released addresses not yet
+          reusable (C(held_back)); C(conflicts).
+      type: dict
+      sample: {size: 241, used: 32, free: 209, allocated: 5, observed: 6, fixed: 1, reserved: 20, held_back: 0, conflicts: 0}
+conflicts:
+  description:
+    - Addresses a VM reports while another VM holds them (C(holder_vm), C(holder_vm_uuid), C(holder_kind)).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{subnet: prod-web, ip: 10.1.0.5, kind: conflict, vm: web02, vm_uuid: 5003..., interface: eth0,
+            mac: "00:50:56:80:00:07", portgroup: network-70, holder_vm: web01, holder_vm_uuid: 5001..., holder_kind: observed}]
+unmatched:
+  description: Addresses VMs report that lie in no subnet reachable from the NIC's port group.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{vm: web03, vm_uuid: 5004..., interface: eth0, mac: "00:50:56:80:00:09", portgroup: network-70,
+            portgroup_name: web, ip: 192.168.5.4}]
+fixed:
+  description: The fixed addresses recorded from O(fix_nics).
+  returned: always
+  type: list
+  elements: dict
+vms_without_tools:
+  description: VMs (of O(datacenter)) whose VMware Tools are not running; their addresses come from O(fix_nics).
+  returned: always
+  type: list
+  elements: str
+changes:
+  description:
+    - What changed in the ledger (in check mode, what would change).
+    - C(networks) and C(subnets) (C(added), C(updated), C(removed)); C(additional_portgroups) (C(detected),
+      C(undetected), C(marked), C(unmarked)); C(addresses) (C(added), C(removed)) as C(subnet ip kind owner mac portgroup)
+      lines.
+  returned: always
+  type: dict
+'''
+
+import os
+
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import SqliteLedger, default_ledger_path, path_looks_shared
+from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
+from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import check_fix_nics, check_subnets, sync
+
+# One property-collector pass reads all of this, whatever the inventory's size.
+INVENTORY = {
+    'Network': ['name', 'host'],
+    'DistributedVirtualPortgroup': ['key', 'config.distributedVirtualSwitch', 'config.defaultPortConfig'],
+    'DistributedVirtualSwitch': ['name', 'uuid', 'config.uplinkPortgroup'],
+    'ComputeResource': ['name'],
+    'HostSystem': ['name', 'network', 'config.network.portgroup'],
+    'VirtualMachine': ['name', 'config.instanceUuid', 'config.template', 'config.hardware.device', 'guest.net',
+                       'guest.toolsRunningStatus'],
+}
+TOOLS_RUNNING = ('guestToolsRunning', 'guestToolsExecutingScripts')
+
+
+def _moid(ref):
+    return getattr(ref, '_moId', None)
+
+
+def _vlan(port_config):
+    """VLAN ID of a distributed port group's default port setting: the ID, the private VLAN ID, or -1 for a trunk."""
+    vlan = getattr(port_config, 'vlan', None)
+    if vlan is None:
+        return None
+    if getattr(vlan, 'pvlanId', None) is not None:
+        return int(vlan.pvlanId)
+    vlan_id = getattr(vlan, 'vlanId', None)
+    if isinstance(vlan_id, int):
+        return vlan_id
+    return -1 if vlan_id is not None else None
+
+
+def _one(values):
+    values = set(values)
+    return values.pop() if len(values) == 1 else None
+
+
+def build_snapshot(inventory):
+    """The plain-data snapshot _subnet_sync works on (see its docstring), from one inventory read."""
+    def datacenter(obj):
+        found = inventory.datacenter_of(obj)
+        return found.name if found is not None else None
+
+    switches = {}
+    for switch in inventory.of_kind('DistributedVirtualSwitch', 'VmwareDistributedVirtualSwitch'):
+        switches[switch.moid] = {'name': switch.name, 'uuid': switch.get('uuid'),
+                                 'uplinks': {_moid(ref) for ref in switch.get('config.uplinkPortgroup') or []}}
+    hosts = inventory.of_kind('HostSystem')
+    standard = {}                      # (host moid, port group name) -> (vlan, vSwitch)
+    reaches = {}                       # port group moid -> host moids
+    for host in hosts:
+        for portgroup in host.get('config.network.portgroup') or []:
+            spec = portgroup.spec
+            standard[(host.moid, spec.name)] = (spec.vlanId, spec.vswitchName)
+        for ref in host.get('network') or []:
+            reaches.setdefault(_moid(ref), set()).add(host.moid)
+    host_names = {host.moid: host.name for host in hosts}
+
+    portgroups, dv_keys, host_portgroups = [], {}, {}
+    for network in inventory.of_kind('Network', 'DistributedVirtualPortgroup'):
+        members = reaches.get(network.moid, set()) | {_moid(ref) for ref in network.get('host') or []}
+        entry = {'moid': network.moid, 'name': network.name, 'datacenter': datacenter(network),
+                 'hosts': sorted(host_names[moid] for moid in members if moid in host_names)}
+        if network.kind == 'DistributedVirtualPortgroup':
+            switch = switches.get(_moid(network.get('config.distributedVirtualSwitch')), {})
+            if network.moid in switch.get('uplinks', ()):
+                continue                # uplink port groups carry no VMs
+            entry.update(kind='distributed', switch=switch.get('name'), switch_uuid=switch.get('uuid'),
+                         vlan=_vlan(network.get('config.defaultPortConfig')))
+            dv_keys[(switch.get('uuid'), network.get('key') or network.moid)] = network.moid
+            dv_keys.setdefault((None, network.get('key') or network.moid), network.moid)
+        else:
+            seen = [standard[(moid, network.name)] for moid in members if (moid, network.name) in standard]
+            entry.update(kind='standard', switch=_one(switch_name for vlan, switch_name in seen), switch_uuid=None,
+                         vlan=_one(vlan for vlan, switch_name in seen))
+        portgroups.append(entry)
+        for moid in members:
+            host_portgroups.setdefault(moid, []).append(network.moid)
+    by_name = {}
+    for entry in portgroups:
+        by_name.setdefault((entry['datacenter'], entry['name']), entry['moid'])
+
+    vms = []
+    for vm in inventory.of_kind('VirtualMachine'):
+        if vm.get('config.template') or not vm.get('config.instanceUuid'):
+            continue
+        where = datacenter(vm)
+        guest = list(vm.get('guest.net') or [])
+        nics = []
+        for device in vm.get('config.hardware.device') or []:
+            if not hasattr(device, 'macAddress') or not hasattr(device, 'backing'):
+                continue
+            mac = (device.macAddress or '').lower() or None
+            nics.append({'key': device.key, 'mac': mac, 'portgroup': _nic_portgroup(device.backing, dv_keys, by_name, where),
+                         'ips': _guest_ips(device, mac, guest)})
+        vms.append({'moid': vm.moid, 'name': vm.name, 'instance_uuid': vm.get('config.instanceUuid'), 'datacenter': where,
+                    'tools_running': vm.get('guest.toolsRunningStatus') in TOOLS_RUNNING, 'nics': nics})
+    return {'portgroups': sorted(portgroups, key=lambda item: (item['datacenter'] or '', item['name'], item['moid'])),
+            'hosts': [{'moid': host.moid, 'name': host.name, 'datacenter': datacenter(host),
+                       'portgroups': sorted(host_portgroups.get(host.moid, []))} for host in hosts],
+            'vms': vms}
+
+
+def _nic_portgroup(backing, dv_keys, by_name, datacenter):
+    port = getattr(backing, 'port', None)
+    if port is not None and getattr(port, 'portgroupKey', None):
+        return dv_keys.get((port.switchUuid, port.portgroupKey)) or dv_keys.get((None, port.portgroupKey))
+    network = getattr(backing, 'network', None)
+    if network is not None:
+        return _moid(network)
+    name = getattr(backing, 'deviceName', None)
+    return by_name.get((datacenter, name)) if name else None
+
+
+def _guest_ips(device, mac, guest):
+    for nic in guest:
+        if nic.deviceConfigId == device.key or (mac and (nic.macAddress or '').lower() == mac):
+            config = getattr(nic, 'ipConfig', None)
+            if config is not None and config.ipAddress:
+                return ['%s/%s' % (item.ipAddress, item.prefixLength) for item in config.ipAddress]
+            return list(nic.ipAddress or [])
+    return []
+
+
+def run(module):
+    params = module.params
+    check_subnets(params['subnets'])
+    check_fix_nics(params['fix_nics'])
+    path = params['ledger'] or default_ledger_path()
+    with module.session() as client:
+        inventory = client.inventory(INVENTORY)
+    snapshot = build_snapshot(inventory)
+    warning = path_looks_shared(path)
+    options = dict(subnets=params['subnets'], purge=params['purge'], fix_nics=params['fix_nics'], datacenter=params['datacenter'])
+    new = not os.path.exists(path)
+    report = None
+    if new:
+        # A new ledger is empty: a trial in memory finds bad input before the file is created (and in check
+        # mode it is the whole run: nothing is created).
+        with SqliteLedger(':memory:') as trial:
+            report = sync(trial, snapshot, dry_run=True, **options)
+    if not (new and module.check_mode):
+        with SqliteLedger(path) as ledger:
+            report = sync(ledger, snapshot, dry_run=module.check_mode, **options)
+    diff = report.pop('diff')
+    warnings = report.pop('warnings')
+    if warning:
+        warnings.insert(0, warning)
+        report['ledger_warning'] = warning
+    for text in warnings:
+        module.ansible.warn(text)
+    report['ledger'] = path
+    if module.diff_mode:
+        report['diff'] = diff
+    return report
+
+
+def main():
+    module = GuestnetModule(
+        argument_spec=dict(
+            ledger=dict(type='path'),
+            datacenter=dict(type='str'),
+            subnets=dict(type='list', elements='dict', options=dict(
+                name=dict(type='str', required=True),
+                cidr=dict(type='str', required=True),
+                portgroup=dict(type='str', required=True),
+                range_start=dict(type='str'),
+                range_end=dict(type='str'),
+                gateway=dict(type='str'),
+                reserved=dict(type='list', elements='raw'),
+                nameservers=dict(type='list', elements='str'),
+                search_domains=dict(type='list', elements='str'),
+                mtu=dict(type='int'),
+                direction=dict(type='str', choices=['stepup', 'stepdown', 'random']),
+                additional_portgroups=dict(type='list', elements='str'),
+            )),
+            purge=dict(type='bool', default=False),
+            fix_nics=dict(type='list', elements='dict', options=dict(
+                vm=dict(type='str', required=True),
+                ips=dict(type='list', elements='str', required=True),
+            )),
+        ),
+        supports_check_mode=True,
+        required_if=[('purge', True, ['subnets'])],
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()
