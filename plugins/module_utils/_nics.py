@@ -585,9 +585,13 @@ def names_by_key(matched: Mapping[str, Tuple[ObservedNic, str]]) -> Dict[int, st
 
 
 def guest_of(nic: ObservedNic, guest: Sequence[GuestNic]) -> Optional[GuestNic]:
-    """The guest.net entry of a NIC: by device key, else by MAC."""
+    """The guest.net entry of a NIC: by device key (with the same MAC, when both are known), else by MAC.
+
+    The MAC check keeps a stale entry of a removed NIC from standing in for a new NIC that took its device key.
+    """
     for entry in guest:
-        if entry.device_key is not None and entry.device_key == nic.key:
+        if entry.device_key is not None and entry.device_key == nic.key and \
+                not (nic.mac_address and entry.mac_address and entry.mac_address.lower() != nic.mac_address.lower()):
             return entry
     for entry in guest:
         if nic.mac_address and entry.mac_address == nic.mac_address and (entry.device_key is None or entry.device_key >= 0):

@@ -284,10 +284,10 @@ class _Sync:
             for name in sorted(set(existing) - names):
                 held = [address for address in self.ledger.addresses(subnet=name) if address.kind in (ALLOCATED, FIXED)]
                 if held:
+                    listed = ', '.join('%s %s %s' % (item.ip, 'allocated to' if item.kind == ALLOCATED else 'fixed for', item.owner)
+                                       for item in held[:5])
                     raise LedgerError('purge: subnet %s is not in subnets but %d address(es) are allocated or fixed in it (%s); '
-                                      'release them first, or declare the subnet' % (
-                                          name, len(held), ', '.join('%s %s %s' % (item.ip, 'allocated to' if item.kind == ALLOCATED else 'fixed for',
-                                                                               item.owner) for item in held[:5])))
+                                      'release them first, or declare the subnet' % (name, len(held), listed))
                 self.ledger.delete_subnet(name, force=True)
                 self.changes['subnets']['removed'].append(name)
         for item in declared:

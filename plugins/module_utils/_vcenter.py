@@ -33,8 +33,9 @@ except ImportError:
     HAS_PYVMOMI = False
     PYVMOMI_IMPORT_ERROR = traceback.format_exc()
 
-# Longest single WaitForUpdatesEx; a longer wait is several calls (vCenter caps it anyway).
-_MAX_WAIT_SLICE_SECONDS = 60
+# Longest single WaitForUpdatesEx; a longer wait is several calls. It stays well below the socket timeout
+# (connect_timeout) so a quiet wait is never cut off by the connection.
+_MAX_WAIT_SLICE_SECONDS = 30
 
 
 class VCenterError(Exception):

@@ -326,6 +326,41 @@ def test_call_counter(fresh_calls, service_instance):
     assert fresh_calls.calls() == {'total': 0}
 
 
+def test_every_session_collector_hears_changes(simulator, inventory):
+    """Two sessions wait on their own root PropertyCollector at once; both hear the change (as on vCenter)."""
+    import threading  # pylint: disable=import-outside-toplevel
+    from pyVim.connect import Disconnect  # pylint: disable=import-outside-toplevel
+    vm = inventory['vms']['DC0_H0_VM1'][0]
+    sessions = [simulator.connect() for dummy in range(2)]
+    heard = {}
+    ready = threading.Barrier(len(sessions) + 1)
+
+    def wait(index, si):
+        collector = si.content.propertyCollector
+        watched = vim.VirtualMachine(vm._moId, stub=si._stub)  # pylint: disable=protected-access
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=watched)],
+            propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.VirtualMachine, pathSet=['guest.hostName'])])
+        collector.CreateFilter(spec, True)
+        version = collector.WaitForUpdatesEx('', vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=1)).version
+        ready.wait()
+        update = collector.WaitForUpdatesEx(version, vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=20))
+        heard[index] = [change.val for part in (update.filterSet if update else []) for obj in part.objectSet for change in obj.changeSet]
+
+    threads = [threading.Thread(target=wait, args=(index, si)) for index, si in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    started = time.monotonic()
+    simulator.set_guest(vm._moId, hostName='heard-by-all')  # pylint: disable=protected-access
+    for thread in threads:
+        thread.join(30)
+    for si in sessions:
+        Disconnect(si)
+    assert heard == {0: ['heard-by-all'], 1: ['heard-by-all']}
+    assert time.monotonic() - started < 10  # not by running out of maxWaitSeconds
+
+
 # -- what the launcher completes: vApp properties, guest.net following NICs -----------------------------------------
 
 @pytest.mark.usefixtures('fresh_calls')

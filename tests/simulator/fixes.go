@@ -293,8 +293,13 @@ func (f *front) reconfigVM(w http.ResponseWriter, r *http.Request, this types.Ma
 }
 
 // syncGuestNet drops guest.net entries of removed NICs and updates the network name of the others (lock held).
+// A NIC is its device key and MAC: a new NIC may take the key of one removed in the same reconfigure.
 func syncGuestNet(vm *simulator.VirtualMachine) {
-	nics := map[int32]string{}
+	type nicID struct {
+		key int32
+		mac string
+	}
+	nics := map[nicID]string{}
 	for _, d := range vm.Config.Hardware.Device {
 		nic, ok := d.(types.BaseVirtualEthernetCard)
 		if !ok {
@@ -312,12 +317,12 @@ func syncGuestNet(vm *simulator.VirtualMachine) {
 				}
 			}
 		}
-		nics[card.Key] = name
+		nics[nicID{card.Key, card.MacAddress}] = name
 	}
 	var net []types.GuestNicInfo
 	changed := false
 	for _, g := range vm.Guest.Net {
-		name, ok := nics[g.DeviceConfigId]
+		name, ok := nics[nicID{g.DeviceConfigId, g.MacAddress}]
 		if !ok {
 			changed = true
 			continue

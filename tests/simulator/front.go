@@ -102,6 +102,8 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = ioutil.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	switch method {
+	case "Logout":
+		dropSessionCollector(r)
 	case "RebootGuest":
 		if f.rebootGuest(w, r, this) {
 			return

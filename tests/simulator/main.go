@@ -252,6 +252,7 @@ func run(o *options) error {
 	if err = model.Create(); err != nil {
 		return fmt.Errorf("creating the inventory: %v", err)
 	}
+	installSessionCollectors()
 	log.Printf("inventory created in %.3fs", time.Since(start).Seconds())
 	defer model.Remove()
 

@@ -476,7 +476,12 @@ def resolved_of(data, macs=None):
 
 def test_guest_of_by_key_then_mac():
     n = nic(4000, mac='00:50:56:80:00:07')
-    assert guest_of(n, [gnic(4001, 'x'), gnic(4000, 'y')]).mac_address == 'y'
+    assert guest_of(n, [gnic(4001, '00:50:56:80:00:07'), gnic(4000, '00:50:56:80:00:07')]).device_key == 4000
+    assert guest_of(n, [gnic(4001, 'x'), gnic(4000, None)]).device_key == 4000   # no MAC reported: the key decides
+    # a stale entry of a removed NIC whose key the new NIC took is not this NIC's; its own entry (by MAC) is
+    stale, own = gnic(4000, '00:50:56:80:00:99'), gnic(None, '00:50:56:80:00:07')
+    assert guest_of(n, [stale, own]) is own
+    assert guest_of(n, [stale]) is None
     assert guest_of(n, [GuestNic(mac_address='00:50:56:80:00:07')]).mac_address == '00:50:56:80:00:07'
     assert guest_of(n, [gnic(-1, '00:50:56:80:00:07')]) is None     # a guest-only pseudo NIC
 
