@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: start the vCenter simulator and a guest agent, provision the example fleet,
-# print the summary, restart one VM, power another off, and stop everything again.
+# print the summary, restart one VM, power another off, decommission a third, and stop everything again.
 # Against a real vCenter, skip this script: export VMWARE_HOST, VMWARE_USER, VMWARE_PASSWORD
 # (and SSL_CERT_FILE) and run the same `ansible-playbook guestnet.vsphere.provision` command.
 set -euo pipefail
@@ -27,7 +27,17 @@ export ANSIBLE_COLLECTIONS_PATH="$PWD/build/dev"
 export ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-1}
 run() { echo "== ansible-playbook $*"; "$PLAYBOOK" -i examples/inventory --vault-password-file examples/vault-password.txt "$@"; }
 
-run guestnet.vsphere.provision --forks 5
+# The subnet ledger of this demo (a fresh one each run, like the simulator).
+LEDGER="$PWD/$STATE/ledger.sqlite"
+rm -f "$LEDGER"
+IPAM=(-e "{\"guestnet_ipam\": {\"ledger\": \"$LEDGER\"}}")
+
+echo "== ansible-playbook guestnet.vsphere.subnet_sync -e @examples/ipam.yml (declare subnet demo-app in $LEDGER)"
+"$PLAYBOOK" guestnet.vsphere.subnet_sync -e @examples/ipam.yml -e "subnet_sync_ledger=$LEDGER"
+run guestnet.vsphere.provision --forks 5 "${IPAM[@]}"
 run guestnet.vsphere.restart --limit web01
 run guestnet.vsphere.power --limit app01 -e guestnet_power_state=powered_off
+run guestnet.vsphere.decommission --limit dhcp01 "${IPAM[@]}"
+echo "== ansible-playbook guestnet.vsphere.subnet_sync (the ledger now: app01's address allocated, the guests' addresses observed)"
+"$PLAYBOOK" guestnet.vsphere.subnet_sync -e @examples/ipam.yml -e "subnet_sync_ledger=$LEDGER"
 echo "== demo done; stopping the simulator"

@@ -136,4 +136,15 @@ options:
               - The interface's name inside the guest, for example V(ens192) (cloud-init). Defaults to
                 O(network.interfaces[].name).
             type: str
+  ledger:
+    description:
+      - Path of the subnet ledger's SQLite file (M(guestnet.vsphere.subnet_sync) creates it), read only when an
+        interface names a O(network.interfaces[].subnet).
+      - An interface with a subnet and no address of the subnet's IP family (and no DHCP of it) gets an address
+        from the ledger, owned by the VM's instance UUID and the interface name, so asking again returns the same
+        address, and M(guestnet.vsphere.vm_network) and M(guestnet.vsphere.vm_bootstrap) agree on it. The
+        subnet's gateway, DNS servers, search domains and MTU apply below the interface's and the global settings.
+      - An interface with a subnet and no O(network.interfaces[].network) goes on the subnet's primary port group.
+      - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
+    type: path
 '''

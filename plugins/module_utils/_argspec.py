@@ -50,7 +50,7 @@ def vm_selector_one_of() -> List[List[str]]:
 
 
 def network_spec_argument_spec() -> Dict[str, Any]:
-    """The `network` option (doc_fragments/network_spec.py). Ansible checks the structure and types;
+    """The `network` and `ledger` options (doc_fragments/network_spec.py). Ansible checks the structure and types;
     _spec.parse_network_spec and the resolver check the meaning (one rule, one place)."""
     route = dict(to=dict(type='str', required=True), via=dict(type='str', required=True), metric=dict(type='int'))
     interface = dict(
@@ -77,4 +77,4 @@ def network_spec_argument_spec() -> Dict[str, Any]:
         search_domains=dict(type='list', elements='str'),
         disabled=dict(type='bool', default=False),
         interfaces=dict(type='list', elements='dict', options=interface),
-    )))
+    )), ledger=dict(type='path'))

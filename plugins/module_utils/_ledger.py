@@ -432,13 +432,16 @@ class LedgerBackend(abc.ABC):
     def subnet_defaults(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
                         portgroup: Optional[str] = None, dry_run: bool = False) -> SubnetDefaults:
         """What the resolver needs for one interface: its address (allocated if needed) and the subnet's settings."""
-        declared = self.get_subnet(subnet)
         allocation = self.allocate(subnet, vm_uuid, interface, ip=ip, portgroup=portgroup, dry_run=dry_run)
-        ipv6 = declared.network.version == 6
-        return SubnetDefaults(
-            subnet=declared.name, addresses=(allocation.address,),
-            gateway4=None if ipv6 else declared.gateway, gateway6=declared.gateway if ipv6 else None,
-            nameservers=declared.nameservers, search_domains=declared.search_domains, mtu=declared.mtu)
+        return subnet_settings(self.get_subnet(subnet), (allocation.address,))
+
+
+def subnet_settings(subnet: Subnet, addresses: Sequence[str] = ()) -> SubnetDefaults:
+    """A subnet's gateway, DNS and MTU (and an interface's addresses in it) as the resolver's provider defaults."""
+    ipv6 = subnet.network.version == 6
+    return SubnetDefaults(subnet=subnet.name, addresses=tuple(addresses),
+                          gateway4=None if ipv6 else subnet.gateway, gateway6=subnet.gateway if ipv6 else None,
+                          nameservers=subnet.nameservers, search_domains=subnet.search_domains, mtu=subnet.mtu)
 
 
 # Reservations are 'reserved' rows spanning ip..last_ip with an optional expiry; 'conflict' rows are claims

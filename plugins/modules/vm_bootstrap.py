@@ -381,6 +381,15 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+allocations:
+  description:
+    - The addresses the subnet ledger holds for interfaces with O(network.interfaces[].subnet) and no address of
+      their own (the same ones M(guestnet.vsphere.vm_network) got). C(changed) is true when this run allocated it.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {interface: eth0, subnet: app-net, address: 10.50.0.10/24, changed: false}
 bootstrap:
   description: What the provider applies (or, in check mode, would apply). Every secret is replaced by V(********).
   returned: success
@@ -454,7 +463,7 @@ bootstrap:
             dns: {nameservers: [10.0.0.53]}
 '''
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
     network_spec_argument_spec,
@@ -484,6 +493,8 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._bootstrap import
     vapp_secret_values,
     wanted_guestinfo,
 )
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import check_ledger_path, ledger_plan
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import default_ledger_path
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import (
     CLOUD_INIT,
     PROVIDERS,
@@ -603,6 +614,8 @@ def body(module: GuestnetModule) -> Dict[str, Any]:  # pylint: disable=too-many-
     options = provider_options(provider, {name: params.get(name) for name in PROVIDERS})
     spec = parse_network_spec(params.get('network'))
     check_capabilities(spec, provider)
+    ledger_path = params['ledger'] or default_ledger_path()
+    check_ledger_path(spec, ledger_path)
     requested = options.get('properties') or []
     if provider == VAPP_CONFIG:
         check_vapp_request(requested)
@@ -625,18 +638,32 @@ def body(module: GuestnetModule) -> Dict[str, Any]:  # pylint: disable=too-many-
         if warning:
             module.ansible.warn(warning)
 
-        nics = observed_nics(details.get('config.hardware.device'), catalog_of(inventory, inventory.datacenter_of(vm)))
+        catalog = catalog_of(inventory, inventory.datacenter_of(vm))
+        # Subnet interfaces: the same ledger addresses vm_network allocated (or a new one, kept only on apply).
+        owner = vm.get('config.instanceUuid') or vm.moid
+        subnet_plan, spec = ledger_plan(ledger_path, spec, vm_uuid=owner, catalog=catalog, dry_run=True)
+        nics = observed_nics(details.get('config.hardware.device'), catalog)
         macs = match_nics(spec, nics, provider=provider, vm_name=vm_name)
         global_dns = provider != CLOUD_INIT or options['use_global_nameservers_as_default']
         global_search = provider != CLOUD_INIT or options['use_global_search_domains_as_default']
-        net = resolve(spec, vm_name=vm_name, provider=provider, macs=macs, use_global_nameservers_as_default=global_dns,
-                      use_global_search_domains_as_default=global_search)
-        documents = render_documents(provider, net, options, instance_id=vm.get('config.uuid') or vm.moid,
-                                     no_ipv4=no_ipv4_mode(client.content.about.apiVersion), vm_properties=vapp['properties'])
-        module.ansible.no_log_values.update(document_secrets(documents))
-        digest = applied_hash(provider, documents, salt=vm.get('config.instanceUuid') or vm.moid)
+        def render(subnets: Dict[str, Any]) -> Tuple[Any, Dict[str, Any]]:
+            net = resolve(spec, vm_name=vm_name, provider=provider, macs=macs, use_global_nameservers_as_default=global_dns,
+                          use_global_search_domains_as_default=global_search, subnets=subnets)
+            documents = render_documents(provider, net, options, instance_id=vm.get('config.uuid') or vm.moid,
+                                         no_ipv4=no_ipv4_mode(client.content.about.apiVersion), vm_properties=vapp['properties'])
+            module.ansible.no_log_values.update(document_secrets(documents))
+            return net, documents
+
+        net, documents = render(subnet_plan.defaults)
         recorded_provider, recorded_hash = read_record(extra)
         check_switch(recorded_provider, provider, force, vm_name)
+        if subnet_plan.changed and not module.check_mode:
+            # Everything checked out: keep the new allocations. Another run may have taken a trial address meanwhile.
+            committed, spec = ledger_plan(ledger_path, spec, vm_uuid=owner, catalog=catalog, dry_run=False)
+            if committed.defaults != subnet_plan.defaults:
+                net, documents = render(committed.defaults)
+            subnet_plan = committed
+        digest = applied_hash(provider, documents, salt=vm.get('config.instanceUuid') or vm.moid)
 
         wanted: Dict[str, Optional[str]] = dict(record_values(provider, digest))
         if provider == CLOUD_INIT:
@@ -689,7 +716,8 @@ def body(module: GuestnetModule) -> Dict[str, Any]:  # pylint: disable=too-many-
 
     public = public_documents(provider, documents)
     result: Dict[str, Any] = {
-        'changed': changed,
+        'changed': changed or subnet_plan.changed,
+        'allocations': subnet_plan.allocations,
         'bootstrap': {
             'provider': provider,
             'hash': digest,

@@ -131,6 +131,20 @@ options:
       - The datastore for the VM's files and disks. Defaults to the template's. It must be available to the
         cluster or host.
     type: str
+  subnets:
+    description:
+      - Subnets of the ledger (O(ledger)) the VM's interfaces will use. A new VM is placed on a host that reaches a
+        port group (primary or additional) of each of them, within O(cluster) or O(resource_pool) when given; a
+        given O(host) must reach them all. No such host is an error that names the subnets.
+      - Declare subnets with M(guestnet.vsphere.subnet_sync), which also records which hosts reach which port groups.
+    type: list
+    elements: str
+  ledger:
+    description:
+      - Path of the subnet ledger's SQLite file, for O(subnets), and with O(state=absent) to release the VM's
+        addresses (all it holds, by its instance UUID) once it is deleted. Nothing is released when the file does not exist.
+      - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
+    type: path
   adopt:
     description:
       - Take over a VM of this name that vm_deploy did not create (it has no C(guestnet.image) record).
@@ -162,6 +176,14 @@ seealso:
 '''
 
 EXAMPLES = r'''
+- name: Deploy app01 in DC0_C0 on a host that reaches the app-net subnet's port groups
+  guestnet.vsphere.vm_deploy:
+    name: app01
+    image: linux-template
+    cluster: DC0_C0
+    subnets: [app-net]
+    ledger: /var/lib/guestnet/ledger.sqlite
+
 - name: Deploy web01 from the Ubuntu template with a small class
   guestnet.vsphere.vm_deploy:
     hostname: vcenter.example.com
@@ -216,6 +238,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+released:
+  description:
+    - With O(state=absent), the ledger records (C(subnet ip)) released for the deleted VM (O(ledger)).
+  returned: when a VM was deleted and the ledger exists
+  type: list
+  elements: str
+  sample: [app-net 10.50.0.10]
 vm:
   description:
     - The VM. With O(state=absent), the VM that was deleted as it was before; empty when there was none.
@@ -262,6 +291,7 @@ vm:
       sample: [vmxnet3]
 '''
 
+import os
 import re
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._deploy import (
@@ -282,7 +312,9 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._deploy import (
     split_image,
     validate_vm_name,
 )
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerError, SqliteLedger, default_ledger_path
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
+from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import placement as subnet_placement
 from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import (
     VM_LOOKUP_PROPERTIES,
@@ -334,6 +366,8 @@ def argument_spec():
         host=dict(type='str', aliases=['esxi_hostname']),
         resource_pool=dict(type='str'),
         datastore=dict(type='str'),
+        subnets=dict(type='list', elements='str'),
+        ledger=dict(type='path'),
         adopt=dict(type='bool', default=False),
         timeout=dict(type='int', default=3600),
     )
@@ -488,6 +522,30 @@ class Deployment:
                                     scope_text='available to %s' % compute.name if compute is not None else '')
         return cluster, host, pool, datastore
 
+    def subnet_host(self, datacenter, compute, host):
+        """The host (the given one, or the first by name in compute) that reaches a port group of every wanted subnet."""
+        wanted = list(dict.fromkeys(self.params['subnets']))
+        path = self.params['ledger'] or default_ledger_path()
+        if not os.path.exists(path):
+            raise SpecError('ledger', path, 'does not exist, so subnets %s are unknown; declare them with guestnet.vsphere.subnet_sync'
+                            % ', '.join(wanted))
+        with SqliteLedger(path) as ledger:
+            declared = ledger.list_subnets()
+        hosts = [{'name': obj.name, 'moid': obj.moid, 'portgroups': [_moid(ref) for ref in obj.get('network') or []]}
+                 for obj in self.inv.of_kind('HostSystem')
+                 if (datacenter is None or self.inv.datacenter_of(obj) is datacenter) and (compute is None or self.inv.parent(obj) is compute)
+                 and (host is None or obj is host)]
+        try:
+            fits = subnet_placement({'hosts': hosts}, declared, wanted)
+        except LedgerError as error:
+            raise SpecError('subnets', wanted, str(error)) from None
+        if not fits:
+            scope = 'host %s' % host.name if host is not None else 'no host%s' % (' of %s' % compute.name if compute is not None else '')
+            raise SpecError('subnets', wanted, '%s reaches a port group of each of them (%d host(s) considered); declare an '
+                                               'additional port group on the subnet, or choose another cluster'
+                            % ('host %s does not' % host.name if host is not None else scope, len(hosts)))
+        return self.inv.by_moid[fits[0]['moid']]
+
     def placement_view(self, datacenter, folder, pool, host, datastore_name):
         compute = self.compute_of(pool)
         return {
@@ -503,7 +561,8 @@ class Deployment:
     def run(self):
         with self.module.session() as client:
             self.client = client
-            self.inv = client.inventory(INVENTORY_PROPERTIES)
+            paths = dict(INVENTORY_PROPERTIES, HostSystem=['network']) if self.params['subnets'] else INVENTORY_PROPERTIES
+            self.inv = client.inventory(paths)
             datacenter = self.datacenter()
             vm = self.find_vm(datacenter)
             if self.params['state'] == 'absent':
@@ -529,7 +588,11 @@ class Deployment:
         template = self.image(datacenter)
         datacenter = datacenter or self.inv.datacenter_of(template)
         folder = self.folder(datacenter)
-        dummy, host, pool, datastore = self.placement(datacenter, required=True)
+        cluster, host, pool, datastore = self.placement(datacenter, required=not self.params['subnets'])
+        if self.params['subnets']:
+            host = self.subnet_host(datacenter, cluster or self.compute_of(host) or self.compute_of(pool), host)
+            if pool is None:
+                pool = self.inv.by_moid.get(_moid(self.compute_of(host).get('resourcePool')))
         cls = self.cls if self.cls is not None else {}
         for field, path in (('instance_uuid', 'config.instanceUuid'), ('bios_uuid', 'config.uuid')):
             wanted = self.ids[field]
@@ -665,7 +728,13 @@ class Deployment:
             if obj.get('runtime.powerState') == 'poweredOn':
                 self.client.run_task('powering off VM %s' % path, vm.ref.PowerOffVM_Task, timeout=self.params['timeout'])
             self.client.run_task('deleting VM %s' % path, vm.ref.Destroy_Task, timeout=self.params['timeout'])
-        return self.result(True, view, before, {'exists': False})
+        result = self.result(True, view, before, {'exists': False})
+        ledger_path = self.params['ledger'] or default_ledger_path()
+        if vm.get('config.instanceUuid') and os.path.exists(ledger_path):
+            with SqliteLedger(ledger_path) as ledger:
+                released = ledger.release_owner(vm.get('config.instanceUuid'), dry_run=self.module.check_mode)
+            result['released'] = sorted({'%s %s' % (item.subnet, item.ip) for item in released})
+        return result
 
 
 def main():

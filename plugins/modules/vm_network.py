@@ -53,8 +53,9 @@ notes:
   - A port group name that exists on two switches of the VM's datacenter (a standard port group and a distributed one,
     or two distributed switches) must be given as a dict, O(network.interfaces[].network) with C(name) and C(switch).
     C(switch) is the distributed switch's name, V(standard) for the standard port group, or V(opaque) for an NSX opaque network.
-  - Interfaces with O(network.interfaces[].subnet) and no addresses need their addresses from the subnet ledger
-    first; vm_network does not allocate them.
+  - Interfaces with O(network.interfaces[].subnet) get their addresses and the subnet's settings from the subnet
+    ledger (O(ledger)); the result lists them in RV(allocations). A new allocation counts as a change. Bad input
+    fails before the ledger or the VM is changed.
   - In check mode nothing is changed and O(wait) is skipped; the result shows the NICs as they would be (new NICs
     without a MAC address unless it is static).
 extends_documentation_fragment:
@@ -108,6 +109,16 @@ seealso:
 '''
 
 EXAMPLES = r'''
+- name: Put app01's NIC on the app-net subnet; the ledger picks its address, gateway and DNS
+  guestnet.vsphere.vm_network:
+    name: app01
+    ledger: /var/lib/guestnet/ledger.sqlite
+    network:
+      interfaces:
+        - name: eth0
+          subnet: app-net
+  register: app01_net   # app01_net.allocations[0].address is the address it got
+
 - name: Give web01 a NIC on the DVPG and one on a VLAN, each recorded under its interface name
   guestnet.vsphere.vm_network:
     name: web01
@@ -183,6 +194,15 @@ actions:
     - {action: edit, interface: eth0, device_key: 4000, adapter_type: vmxnet3, network: DC0_DVPG1, switch: DVS0, matched_by: record,
        reasons: ["network DC0_DVPG0 (DVS0) -> DC0_DVPG1 (DVS0)"]}
     - {action: add, interface: eth1, device_key: null, adapter_type: vmxnet3, network: PG-VLAN100, reasons: ["new vmxnet3 NIC on PG-VLAN100"]}
+allocations:
+  description:
+    - The addresses the subnet ledger holds for interfaces with O(network.interfaces[].subnet) and no address of
+      their own. C(changed) is true when this run allocated it (in check mode, would allocate it).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {interface: eth0, subnet: app-net, address: 10.50.0.10/24, changed: true}
 network:
   description: The intended and the observed network of the VM.
   returned: always
@@ -257,6 +277,8 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
     vm_selector_argument_spec,
     vm_selector_one_of,
 )
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import check_ledger_path, ledger_plan
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import default_ledger_path
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import NetworkRef, SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nic_devices import (
@@ -369,6 +391,8 @@ def run(module):
     params = module.params
     spec = parse_network_spec(params.get('network'))
     validate(spec)                                   # before any call: bad input costs no round trip
+    ledger_path = params['ledger'] or default_ledger_path()
+    check_ledger_path(spec, ledger_path)
     overrides = _overrides(params.get('interface_connected'))
     wait = params.get('wait')
     if wait is not None and wait['timeout'] < 1:
@@ -388,7 +412,10 @@ def run(module):
         adapter_types = class_adapter_types(extra)
         power_state = str(details.get('runtime.powerState') or '')
         powered_on = power_state == 'poweredOn'
-        resolved = resolve(spec, vm_name=vm.name, adapter_types=adapter_types)
+        # Subnet interfaces: a trial allocation now (kept only once everything else checked out, below).
+        owner = vm.get('config.instanceUuid') or vm.moid
+        subnet_plan, spec = ledger_plan(ledger_path, spec, vm_uuid=owner, catalog=catalog, dry_run=True)
+        resolved = resolve(spec, vm_name=vm.name, adapter_types=adapter_types, subnets=subnet_plan.defaults)
 
         interfaces = effective_interfaces(spec)
         targets = {iface.name: catalog.resolve(iface.network, 'network.interfaces[%d].network' % index)
@@ -402,11 +429,14 @@ def run(module):
         before_names = {action.key: action.interface for action in plan.actions if action.key is not None and action.interface}
 
         predicted, predicted_names = predicted_nics(before.nics, plan, powered_on)
-        resolve(intended_spec, vm_name=vm.name, adapter_types=adapter_types, macs=_macs(predicted, predicted_names))   # before any change
+        resolve(intended_spec, vm_name=vm.name, adapter_types=adapter_types, macs=_macs(predicted, predicted_names),
+                subnets=subnet_plan.defaults)   # before any change
         if wait is not None and not module.check_mode and not powered_on:
             raise VCenterError('wait: VM %s is %s, so its guest cannot show its addresses; power it on first (guestnet.vsphere.vm_power), '
                                'or leave out wait' % (vm.name, power_state or 'not powered on'))
 
+        if subnet_plan.allocations and not module.check_mode:
+            subnet_plan, spec = ledger_plan(ledger_path, spec, vm_uuid=owner, catalog=catalog, dry_run=False)
         after = before
         after_nics, after_names = predicted, predicted_names
         timed_out = None
@@ -418,17 +448,19 @@ def run(module):
                 after = State(catalog, wanted, client.read([vm.ref], VM_NIC_PROPERTIES)[0].props)
         if not module.check_mode:
             if wait is not None:
-                after, timed_out = wait_for_guest(client, vm, catalog, wanted, intended_spec, adapter_types,
+                after, timed_out = wait_for_guest(client, vm, catalog, wanted, intended_spec, adapter_types, subnet_plan.defaults,
                                                   None if plan.changed else before, wait['timeout'])
             after_nics, after_names = after.nics, after.names
 
-        final = resolve(intended_spec, vm_name=vm.name, adapter_types=adapter_types, macs=_macs(after_nics, after_names))
+        final = resolve(intended_spec, vm_name=vm.name, adapter_types=adapter_types, macs=_macs(after_nics, after_names),
+                        subnets=subnet_plan.defaults)
         guest = after.guest
         ip_address = after.ip_address
         result = dict(
-            changed=plan.changed,
+            changed=plan.changed or subnet_plan.changed,
             vm=dict(moid=vm.moid, name=vm.name, power_state=power_state),
             actions=plan_summary(plan),
+            allocations=subnet_plan.allocations,
             network=dict(config=intended_config(final), interfaces=observed_interfaces(after_nics, guest, after_names)),
             drift=drift(final, after_nics, after_names, guest, networks=plan.networks, connected=connected, powered_on=powered_on),
         )
@@ -442,14 +474,14 @@ def run(module):
         return result
 
 
-def wait_for_guest(client, vm, catalog, wanted, intended_spec, adapter_types, current, timeout):
+def wait_for_guest(client, vm, catalog, wanted, intended_spec, adapter_types, subnets, current, timeout):
     """Wait (WaitForUpdatesEx on guest.net) until the guest shows the intended addresses: (state, timeout message or None).
 
     current: the state already read (no NIC change was made), checked first so a ready guest costs no call;
     None after a reconfigure: the wait's first update reads the NICs back.
     """
     def ready(state):
-        target = resolve(intended_spec, vm_name=vm.name, adapter_types=adapter_types, macs=_macs(state.nics, state.names))
+        target = resolve(intended_spec, vm_name=vm.name, adapter_types=adapter_types, macs=_macs(state.nics, state.names), subnets=subnets)
         return not wait_pending(target, state.nics, state.names, state.guest)
 
     if current is not None and ready(current):
