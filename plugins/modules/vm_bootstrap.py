@@ -646,6 +646,7 @@ def body(module: GuestnetModule) -> Dict[str, Any]:  # pylint: disable=too-many-
         macs = match_nics(spec, nics, provider=provider, vm_name=vm_name)
         global_dns = provider != CLOUD_INIT or options['use_global_nameservers_as_default']
         global_search = provider != CLOUD_INIT or options['use_global_search_domains_as_default']
+
         def render(subnets: Dict[str, Any]) -> Tuple[Any, Dict[str, Any]]:
             net = resolve(spec, vm_name=vm_name, provider=provider, macs=macs, use_global_nameservers_as_default=global_dns,
                           use_global_search_domains_as_default=global_search, subnets=subnets)

@@ -42,19 +42,9 @@ def allocated(ledger):
 
 def play(sim, collections_path, workdir, tasks):
     """Run tasks (name, module, args) in one playbook; each task's result (with `failed`) and the SOAP calls it made."""
-    body = [{'name': 'reset', 'ansible.builtin.uri': {'url': sim.base_url + '/_calls', 'method': 'DELETE'}}]
-    for name, module, args in tasks:
-        task = {'name': name, module: {key: value for key, value in args.items() if key != '_check'}, 'ignore_errors': True,
-                'check_mode': bool(args.get('_check')), 'diff': True}
-        body += [task,
-                 {'name': name + ' calls', 'ansible.builtin.uri': {'url': sim.base_url + '/_calls', 'method': 'DELETE', 'return_content': True}}]
-    run = harness.run_playbook(sim, tasks=body, collections_path=collections_path, workdir=workdir)
-    assert run.returncode == 0, run.stdout + run.stderr
-    out = {}
-    for name, module, args in tasks:
-        entry = run.task(name)
-        out[name] = (dict(entry['result'], failed=entry['status'] == 'failed'), run.task(name + ' calls')['result']['json'])
-    return out
+    steps = [dict(args, _module=module) for name, module, args in tasks]
+    outcomes = harness.run_steps(sim, None, steps, collections_path=collections_path, workdir=workdir)
+    return {name: (dict(result, failed=status == 'failed'), calls) for (name, module, args), (status, result, calls) in zip(tasks, outcomes)}
 
 
 def test_vm_network_and_vm_bootstrap_agree_on_the_ledger_address(simulator, service_instance, collections_path, tmp_path):
@@ -64,7 +54,7 @@ def test_vm_network_and_vm_bootstrap_agree_on_the_ledger_address(simulator, serv
     common = {'name': 'alloc01', 'ledger': str(ledger), 'network': NETWORK}
     results = play(simulator, collections_path, tmp_path / 'first', [
         ('declare', 'guestnet.vsphere.subnet_sync', {'ledger': str(ledger), 'datacenter': 'DC0', 'subnets': [SUBNET]}),
-        ('network check mode', 'guestnet.vsphere.vm_network', dict(common, remove_unmanaged=True, _check=True)),
+        ('network check mode', 'guestnet.vsphere.vm_network', dict(common, remove_unmanaged=True, _check_mode=True)),
         ('network', 'guestnet.vsphere.vm_network', dict(common, remove_unmanaged=True)),
         ('bootstrap', 'guestnet.vsphere.vm_bootstrap', dict(common, provider='cloud_init')),
         ('network again', 'guestnet.vsphere.vm_network', dict(common, remove_unmanaged=True)),
@@ -144,7 +134,7 @@ def test_placement_by_subnet_and_release_on_delete(simulator, service_instance, 
         ('unknown', 'guestnet.vsphere.vm_deploy', dict(deploy, name='place03', subnets=['no-such-net'])),
         ('network', 'guestnet.vsphere.vm_network', {'name': 'place01', 'ledger': str(ledger), 'remove_unmanaged': True,
                                                     'network': {'interfaces': [{'name': 'eth0', 'subnet': 'place-net'}]}}),
-        ('delete check mode', 'guestnet.vsphere.vm_deploy', {'name': 'place01', 'state': 'absent', 'ledger': str(ledger), '_check': True}),
+        ('delete check mode', 'guestnet.vsphere.vm_deploy', {'name': 'place01', 'state': 'absent', 'ledger': str(ledger), '_check_mode': True}),
         ('delete', 'guestnet.vsphere.vm_deploy', {'name': 'place01', 'state': 'absent', 'ledger': str(ledger)}),
     ])
     placed, calls = results['place']

@@ -65,23 +65,8 @@ def run(sim, collections_path, tmp_path, *steps):
     """Run vm_network once per step (module arguments; '_check_mode': True for check mode) in one playbook.
 
     Returns one Outcome per step, with the SOAP calls that step made."""
-    def take_calls(name):
-        return {'name': name, 'ansible.builtin.uri': {'url': sim.base_url + '/_calls', 'method': 'DELETE', 'return_content': True}}
-
-    tasks = [take_calls('reset the counters')]
-    for index, step in enumerate(steps):
-        args = {key: value for key, value in step.items() if not key.startswith('_')}
-        task = {'name': 'vm_network %d' % index, 'guestnet.vsphere.vm_network': args, 'ignore_errors': True, 'diff': True}
-        if step.get('_check_mode'):
-            task['check_mode'] = True
-        tasks += [task, take_calls('calls %d' % index)]
-    result = harness.run_playbook(sim, tasks=tasks, collections_path=collections_path, workdir=tmp_path / ('run%d' % next(_RUNS)))
-    assert result.returncode == 0, result.stdout + result.stderr
-    outcomes = []
-    for index in range(len(steps)):
-        entry = result.task('vm_network %d' % index)
-        outcomes.append(Outcome(entry['status'], entry['result'], result.task('calls %d' % index)['result']['json']))
-    return outcomes
+    return [Outcome(*step) for step in harness.run_steps(sim, 'guestnet.vsphere.vm_network', steps, collections_path=collections_path,
+                                                          workdir=tmp_path / ('run%d' % next(_RUNS)))]
 
 
 @pytest.fixture(scope='module', name='placement')

@@ -551,3 +551,31 @@ def run_playbook(sim, tasks=None, playbook=None, extra_vars=None, inventory=None
     if check and not result.ok:
         raise SimulatorError('ansible-playbook failed (%d):\n%s\n%s' % (proc.returncode, proc.stdout, proc.stderr))
     return result
+
+
+def run_steps(sim, module, steps, collections_path=None, workdir=None):
+    """Run `module` once per step in ONE playbook and count each step's SOAP calls.
+
+    steps: module arguments; the keys `_check_mode` (run in check mode) and `_module` (another module for this
+    step) are ours. Each step runs with diff on and ignore_errors, followed by a `uri` task that takes (and resets)
+    the simulator's counters (DELETE /_calls is plain HTTP, not a SOAP call).
+    Returns one (status, result, calls) per step.
+    """
+    def take_calls(name):
+        return {'name': name, 'ansible.builtin.uri': {'url': sim.base_url + '/_calls', 'method': 'DELETE', 'return_content': True}}
+
+    tasks = [take_calls('reset the counters')]
+    for index, step in enumerate(steps):
+        args = {key: value for key, value in step.items() if not key.startswith('_')}
+        task = {'name': 'step %d' % index, step.get('_module', module): args, 'ignore_errors': True, 'diff': True}
+        if step.get('_check_mode'):
+            task['check_mode'] = True
+        tasks += [task, take_calls('calls %d' % index)]
+    result = run_playbook(sim, tasks=tasks, collections_path=collections_path, workdir=workdir)
+    if result.returncode != 0:
+        raise SimulatorError('playbook failed (rc %d):\n%s%s' % (result.returncode, result.stdout, result.stderr))
+    out = []
+    for index in range(len(steps)):
+        entry = result.task('step %d' % index)
+        out.append((entry['status'], entry['result'], result.task('calls %d' % index)['result']['json']))
+    return out
