@@ -216,20 +216,23 @@ class VCenterClient:
 
     def connect(self) -> None:
         params = self.params
-        kwargs: Dict[str, Any] = dict(host=params.hostname, port=params.port, user=params.username, pwd=params.password,
-                                      sslContext=ssl_context(params.validate_certs, params.ca_path),
+        kwargs: Dict[str, Any] = dict(host=params.hostname, port=params.port, sslContext=ssl_context(params.validate_certs, params.ca_path),
                                       httpConnectionTimeout=self._connect_timeout)
         if params.proxy_host:
             kwargs.update(httpProxyHost=params.proxy_host, httpProxyPort=params.proxy_port or 80)
         try:
-            self.si = connect.SmartConnect(**kwargs)
-            # `si.content` is a property read (a Fetch call) each time; fetch the ServiceContent once.
-            self._content = self.si.RetrieveContent()
+            # pyVim's SmartConnect reads the ServiceContent twice (once to log in, once more for us) and every
+            # `si.content` is another read; a stub, one ServiceContent read kept for the session, and Login: 2 calls.
+            stub = connect.SmartStubAdapter(**kwargs)
+            si = vim.ServiceInstance('ServiceInstance', stub)
+            content = si.RetrieveContent()
+            content.sessionManager.Login(params.username, params.password, None)
         except vim.fault.InvalidLogin:
             raise VCenterError('cannot log in to %s:%s as %s: the user name or password is wrong'
                                % (params.hostname, params.port, params.username)) from None
         except Exception as error:  # pylint: disable=broad-except
             raise VCenterError('cannot connect to %s:%s: %s' % (params.hostname, params.port, describe_fault(error))) from None
+        self.si, self._content = si, content
 
     def close(self) -> None:
         if self.si is not None:

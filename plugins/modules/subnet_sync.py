@@ -150,8 +150,8 @@ options:
         elements: str
         required: true
 notes:
-  - SOAP calls per run, whatever the number of VMs and port groups, are the session's four (two
-    C(RetrieveServiceContent), C(Login), C(Logout)) plus one C(RetrievePropertiesEx) and one
+  - SOAP calls per run, whatever the number of VMs and port groups, are the session's three
+    (C(RetrieveServiceContent), C(Login), C(Logout)) plus one C(RetrievePropertiesEx) and one
     C(ContinueRetrievePropertiesEx) per further page vCenter sends.
   - VMs are keyed by instance UUID and their NICs are named V(eth0), V(eth1), ... in NIC order, the names
     M(guestnet.vsphere.vm_network) gives them by default, so an address observed here is the one it keeps.

@@ -36,8 +36,8 @@ description:
     that names the interfaces without one.
   - Every input error (an unsupported field for the provider, a NIC that does not exist, an unknown vApp property, a
     powered-on VM without O(power_cycle)) is reported before anything on the VM changes.
-  - Cost on vCenter, in SOAP calls (login, the VM look-up and its details, logout included) 6 when the bootstrap is
-    current; 8 to apply V(cloud_init) or V(vapp_config); 10 to apply V(linux_prep) or V(sysprep) to a powered-off VM,
+  - Cost on vCenter, in SOAP calls (login, the VM look-up and its details, logout included) 5 when the bootstrap is
+    current; 7 to apply V(cloud_init) or V(vapp_config); 9 to apply V(linux_prep) or V(sysprep) to a powered-off VM,
     2 more with O(power_cycle). Tasks that have not ended when first read cost one or two more calls.
 extends_documentation_fragment:
   - guestnet.vsphere.connection

@@ -28,7 +28,7 @@ description:
   - Placement applies when the VM is created. The module does not migrate an existing VM; when it sits elsewhere
     than asked (a different cluster, pool or datastore), the run warns.
   - With O(state=absent), powers the VM off (hard) if needed and deletes it from disk. Templates are never deleted.
-  - A run costs 8 vCenter calls when it creates a VM (session, one inventory read, the clone and its wait) and 6 when
+  - A run costs 7 vCenter calls when it creates a VM (session, one inventory read, the clone and its wait) and 5 when
     there is nothing to do (session, one inventory read, one read of the VM), however large the inventory.
 options:
   state:

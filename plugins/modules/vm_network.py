@@ -26,7 +26,7 @@ description:
   - Returns the intended network config (VM Operator's C(status.network.config), with the NICs' real MAC addresses),
     the observed guest network (what VMware Tools reports per NIC), the primary IPv4 and IPv6 addresses, and the
     drift between intended and observed. With O(wait), waits until the guest shows the intended addresses.
-  - SOAP calls per run, whatever the size of the inventory, session (4) included, are 6 when nothing changes and 10 when
+  - SOAP calls per run, whatever the size of the inventory, session (3) included, are 5 when nothing changes and 9 when
     NICs change (inventory 1, VM 1, reconfigure 3, read back 1). O(wait) costs nothing more when the guest already
     shows the addresses, else a property filter and its C(WaitForUpdatesEx) calls (at least 2).
 notes:

@@ -85,7 +85,7 @@ options:
 notes:
   - O(name), O(uuid), O(instance_uuid) and O(moid) are mutually exclusive. Templates are never selected.
   - The module reads C(runtime.powerState) and C(guest.toolsRunningStatus) (and C(config.extraConfig) for restarts)
-    after selecting the VM; a no-op costs six SOAP calls including login and logout.
+    after selecting the VM; a no-op costs five SOAP calls including login and logout.
 extends_documentation_fragment:
   - guestnet.vsphere.connection
   - guestnet.vsphere.vm_selector

@@ -44,7 +44,7 @@ def play(sim, collections_path, workdir, tasks):
     """Run tasks (name, module, args) in one playbook; each task's result (with `failed`) and the SOAP calls it made."""
     steps = [dict(args, _module=module) for name, module, args in tasks]
     outcomes = harness.run_steps(sim, None, steps, collections_path=collections_path, workdir=workdir)
-    return {name: (dict(result, failed=status == 'failed'), calls) for (name, module, args), (status, result, calls) in zip(tasks, outcomes)}
+    return {name: (dict(step.result, failed=step.failed), step.calls) for (name, module, args), step in zip(tasks, outcomes)}
 
 
 def test_vm_network_and_vm_bootstrap_agree_on_the_ledger_address(simulator, service_instance, collections_path, tmp_path):

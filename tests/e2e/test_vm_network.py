@@ -16,8 +16,6 @@ __metaclass__ = type  # pylint: disable=invalid-name
 import itertools
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Dict
 
 import pytest
 
@@ -25,34 +23,21 @@ import harness
 
 vim = pytest.importorskip('pyVmomi').vim
 
-SESSION = {'RetrieveServiceContent': 2, 'Login': 1, 'Logout': 1}
-# no change: session (4) + inventory traversal (1) + the VM's NICs, guest.net, power state, extraConfig (1)
-NOOP = dict(SESSION, RetrievePropertiesEx=2, total=6)
+SESSION = {'RetrieveServiceContent': 1, 'Login': 1, 'Logout': 1}
+# no change: session (3) + inventory traversal (1) + the VM's NICs, guest.net, power state, extraConfig (1)
+NOOP = dict(SESSION, RetrievePropertiesEx=2, total=5)
 NOOP_BUDGET = 7
 # a change: + ReconfigVM_Task, its filter and wait (3) + the NICs read back (1)
-CHANGE = dict(SESSION, RetrievePropertiesEx=3, ReconfigVM_Task=1, CreateFilter=1, WaitForUpdatesEx=1, total=10)
+CHANGE = dict(SESSION, RetrievePropertiesEx=3, ReconfigVM_Task=1, CreateFilter=1, WaitForUpdatesEx=1, total=9)
 CHANGE_BUDGET = 10
 MUTATING = {'ReconfigVM_Task', 'PowerOnVM_Task', 'PowerOffVM_Task', 'CloneVM_Task', 'Destroy_Task'}
 _RUNS = itertools.count()
 
 
-@dataclass
-class Outcome:
-    status: str
-    result: Dict[str, Any]
-    calls: Dict[str, int]
-
-    @property
-    def changed(self):
-        return self.result.get('changed')
-
-    @property
-    def msg(self):
-        return self.result.get('msg', '')
-
+class Outcome(harness.StepOutcome):
     @property
     def mutating_calls(self):
-        return sorted(method for method in self.calls if method in MUTATING)
+        return self.calls_to(MUTATING)
 
     def actions(self):
         return [(item['action'], item['interface']) for item in self.result['actions']]
@@ -65,8 +50,8 @@ def run(sim, collections_path, tmp_path, *steps):
     """Run vm_network once per step (module arguments; '_check_mode': True for check mode) in one playbook.
 
     Returns one Outcome per step, with the SOAP calls that step made."""
-    return [Outcome(*step) for step in harness.run_steps(sim, 'guestnet.vsphere.vm_network', steps, collections_path=collections_path,
-                                                          workdir=tmp_path / ('run%d' % next(_RUNS)))]
+    return harness.run_steps(sim, 'guestnet.vsphere.vm_network', steps, collections_path=collections_path,
+                             workdir=tmp_path / ('run%d' % next(_RUNS)), outcome=Outcome)
 
 
 @pytest.fixture(scope='module', name='placement')

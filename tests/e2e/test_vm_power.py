@@ -16,8 +16,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 import datetime
 import itertools
 import time
-from dataclasses import dataclass
-from typing import Any, Dict
+from typing import Dict
 
 import pytest
 
@@ -25,9 +24,9 @@ import harness
 
 vim = pytest.importorskip('pyVmomi').vim
 
-SESSION = {'RetrieveServiceContent': 2, 'Login': 1, 'Logout': 1}
-# no-op: session (4) + inventory traversal (1) + the VM's power state, Tools status (, extraConfig) (1)
-NOOP = dict(SESSION, RetrievePropertiesEx=2, total=6)
+SESSION = {'RetrieveServiceContent': 1, 'Login': 1, 'Logout': 1}
+# no-op: session (3) + inventory traversal (1) + the VM's power state, Tools status (, extraConfig) (1)
+NOOP = dict(SESSION, RetrievePropertiesEx=2, total=5)
 NOOP_BUDGET = 7
 TASK_WAIT = {'CreateFilter': 1, 'WaitForUpdatesEx': 1}
 MUTATING = {'PowerOnVM_Task', 'PowerOffVM_Task', 'SuspendVM_Task', 'ResetVM_Task', 'ShutdownGuest', 'StandbyGuest', 'RebootGuest',
@@ -47,27 +46,14 @@ def calls_of(*parts: Dict[str, int], **more: int) -> Dict[str, int]:
     return out
 
 
-@dataclass
-class Outcome:
-    status: str
-    result: Dict[str, Any]
-    calls: Dict[str, int]
-
-    @property
-    def failed(self):
-        return self.status == 'failed'
-
-    @property
-    def changed(self):
-        return self.result.get('changed')
-
+class Outcome(harness.StepOutcome):
     @property
     def power(self):
         return self.result.get('power', {})
 
     @property
     def mutating_calls(self):
-        return sorted(method for method in self.calls if method in MUTATING)
+        return self.calls_to(MUTATING)
 
 
 @pytest.fixture(scope='module', name='placement')
@@ -110,8 +96,8 @@ def run(sim, collections_path, tmp_path, *steps):
     """Run vm_power once per step (module arguments; '_check_mode': True for check mode) in one playbook.
 
     Returns one Outcome per step, with the SOAP calls that step made."""
-    return [Outcome(*step) for step in harness.run_steps(sim, 'guestnet.vsphere.vm_power', steps, collections_path=collections_path,
-                                                          workdir=tmp_path / ('run%d' % next(_RUNS)))]
+    return harness.run_steps(sim, 'guestnet.vsphere.vm_power', steps, collections_path=collections_path,
+                             workdir=tmp_path / ('run%d' % next(_RUNS)), outcome=Outcome)
 
 
 # -- no-op budget -------------------------------------------------------------------------------------------------------

@@ -553,13 +553,36 @@ def run_playbook(sim, tasks=None, playbook=None, extra_vars=None, inventory=None
     return result
 
 
-def run_steps(sim, module, steps, collections_path=None, workdir=None):
+class StepOutcome:
+    """One step of run_steps: the task's status and result, and the SOAP calls it made."""
+
+    def __init__(self, status, result, calls):
+        self.status, self.result, self.calls = status, result, calls
+
+    @property
+    def failed(self):
+        return self.status == 'failed'
+
+    @property
+    def changed(self):
+        return self.result.get('changed')
+
+    @property
+    def msg(self):
+        return self.result.get('msg', '')
+
+    def calls_to(self, methods):
+        """The methods of `methods` (e.g. the mutating ones) this step called, sorted."""
+        return sorted(method for method in self.calls if method in methods)
+
+
+def run_steps(sim, module, steps, collections_path=None, workdir=None, outcome=StepOutcome):
     """Run `module` once per step in ONE playbook and count each step's SOAP calls.
 
     steps: module arguments; the keys `_check_mode` (run in check mode) and `_module` (another module for this
     step) are ours. Each step runs with diff on and ignore_errors, followed by a `uri` task that takes (and resets)
     the simulator's counters (DELETE /_calls is plain HTTP, not a SOAP call).
-    Returns one (status, result, calls) per step.
+    Returns one `outcome` (StepOutcome or a subclass) per step.
     """
     def take_calls(name):
         return {'name': name, 'ansible.builtin.uri': {'url': sim.base_url + '/_calls', 'method': 'DELETE', 'return_content': True}}
@@ -577,5 +600,5 @@ def run_steps(sim, module, steps, collections_path=None, workdir=None):
     out = []
     for index in range(len(steps)):
         entry = result.task('step %d' % index)
-        out.append((entry['status'], entry['result'], result.task('calls %d' % index)['result']['json']))
+        out.append(outcome(entry['status'], entry['result'], result.task('calls %d' % index)['result']['json']))
     return out
