@@ -44,9 +44,9 @@ SHELL_SCRIPTS := .ci/run
 
 # The steps of `make test`, in order.  All run even if one fails; the
 # summary lists the failures and `make test` exits non-zero.
-TEST_STEPS ?= lint sanity units e2e
+TEST_STEPS ?= lint sanity units e2e bench-smoke
 
-.PHONY: help venv dev stage pipshim sanity units lint sim-build e2e simulator test demo bench-render clean distclean
+.PHONY: help venv dev stage pipshim sanity units lint sim-build e2e simulator test demo bench-render bench bench-smoke clean distclean
 
 help:  ## List the targets.
 	@grep -E '^[a-z][a-z0-9_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -114,7 +114,7 @@ e2e: venv dev  ## Tests against the simulator (pytest tests/e2e).
 simulator: venv sim-build  ## Run the simulator in the foreground.
 	PATH="$(BIN):$$PATH" $(BIN)/python tests/simulator/run.py --foreground
 
-test: venv  ## The gate: lint sanity units e2e (all run; fails if any fails).
+test: venv  ## The gate: lint sanity units e2e bench-smoke (all run; fails if any fails).
 	@failed=""; summary=""; \
 	for step in $(TEST_STEPS); do \
 	  echo "======== make $$step"; \
@@ -132,6 +132,12 @@ demo: venv dev sim-build  ## Start the simulator, provision the fleet in example
 
 bench-render: venv dev  ## Render benchmark: specs/second through parse, resolve and every renderer.
 	PYTHONPATH=build/dev $(BIN)/python benchmarks/render.py
+
+bench: venv dev sim-build  ## Benchmark vs community.vmware on the simulator (20 ms/call, 3 rounds; installs the peer in build/bench/peer-venv); writes benchmarks/RESULTS.md.
+	PATH="$(BIN):$$PATH" $(BIN)/python benchmarks/bench.py $(BENCH_FLAGS)
+
+bench-smoke: venv dev sim-build  ## The benchmark in small (1 round, no latency, peer only if installed; never asserts times); writes build/bench/smoke.md.
+	PATH="$(BIN):$$PATH" $(BIN)/python benchmarks/bench.py --smoke $(BENCH_FLAGS)
 
 clean:  ## Remove the staged collection, test output and caches (keeps .venv and build/dev).
 	rm -rf $(COLLECTIONS) tests/output .pytest_cache
