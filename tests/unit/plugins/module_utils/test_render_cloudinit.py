@@ -192,11 +192,11 @@ def b64(data: bytes) -> str:
 @pytest.mark.parametrize('encoded', [
     RAW,
     b64(RAW.encode()),
-    b64(gzip.compress(RAW.encode())),
-    b64(b64(gzip.compress(RAW.encode())).encode()),
+    b64(gzip.compress(RAW.encode(), mtime=0)),
+    b64(b64(gzip.compress(RAW.encode(), mtime=0)).encode()),
     b64(b64(b64(RAW.encode()).encode()).encode()),
     encode_gzip_base64(RAW),
-    '\n'.join(b64(gzip.compress(RAW.encode()))[start:start + 76] for start in range(0, len(b64(gzip.compress(RAW.encode()))), 76)),
+    '\n'.join(b64(gzip.compress(RAW.encode(), mtime=0))[start:start + 76] for start in range(0, len(b64(gzip.compress(RAW.encode(), mtime=0))), 76)),
 ], ids=['plain', 'base64', 'gzip+base64', 'base64-of-gzip+base64', 'base64x3', 'ours', 'wrapped-at-76'])
 def test_raw_userdata_is_decoded_once_so_it_is_not_encoded_twice(encoded):
     assert render_userdata(raw=encoded) == RAW
@@ -223,8 +223,8 @@ def test_empty_raw_userdata_is_none(raw):
 
 
 @pytest.mark.parametrize('raw, message', [
-    (b64(gzip.compress(RAW.encode())[:-12]), 'raw: starts like gzip data but does not decompress'),
-    (b64(gzip.compress(b'\xff\xfe' + SECRET.encode())), 'raw: is not UTF-8 text, nor base64 or gzip of it'),
+    (b64(gzip.compress(RAW.encode(), mtime=0)[:-12]), 'raw: starts like gzip data but does not decompress'),
+    (b64(gzip.compress(b'\xff\xfe' + SECRET.encode(), mtime=0)), 'raw: is not UTF-8 text, nor base64 or gzip of it'),
     (RAW.encode(), 'raw: must be a string, not bytes'),
 ])
 def test_bad_raw_userdata_errors_never_show_the_content(raw, message):
@@ -253,7 +253,7 @@ def test_decode_gzip_base64_ignores_line_breaks_in_the_base64():
     assert decode_gzip_base64(encoded[:20] + '\n' + encoded[20:] + '\n') == RAW
 
 
-@pytest.mark.parametrize('text', ['not base64!', b64(b'plain, not gzip'), b64(gzip.compress(b'\xff' + SECRET.encode()))])
+@pytest.mark.parametrize('text', ['not base64!', b64(b'plain, not gzip'), b64(gzip.compress(b'\xff' + SECRET.encode(), mtime=0))])
 def test_decode_gzip_base64_rejects_other_data_without_showing_it(text):
     with pytest.raises(ValueError, match='text: is not gzip\\+base64 encoded UTF-8 text') as error:
         decode_gzip_base64(text)
