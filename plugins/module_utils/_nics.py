@@ -380,7 +380,6 @@ def plan_nics(nics: Sequence[ObservedNic], spec: NetworkSpec, resolved: Resolved
     for name in sorted(overrides):
         if name not in names:
             raise SpecError('interface_connected', name, 'is not an interface of network.interfaces (%s)' % (', '.join(names) or 'none'))
-    _check_unique_macs(interfaces)
 
     targets: Dict[str, Optional[Network]] = {}
     for index, iface in enumerate(interfaces):
@@ -423,18 +422,6 @@ def plan_nics(nics: Sequence[ObservedNic], spec: NetworkSpec, resolved: Resolved
 
 def _iface_path(spec: NetworkSpec, index: int) -> str:
     return 'network.interfaces[%d]' % index if spec.interfaces else 'network.interfaces'
-
-
-def _check_unique_macs(interfaces: Sequence[InterfaceSpec]) -> None:
-    first: Dict[str, int] = {}
-    for index, iface in enumerate(interfaces):
-        mac = normalize_mac(iface.mac_address) if iface.mac_address else None
-        if mac is None:
-            continue
-        if mac in first:
-            raise SpecError('network.interfaces[%d].mac_address' % index, iface.mac_address,
-                            'is already the MAC address of network.interfaces[%d]; each NIC needs its own' % first[mac])
-        first[mac] = index
 
 
 def _plan_add(iface: InterfaceSpec, path: str, target: Optional[Network], catalog: NetworkCatalog,

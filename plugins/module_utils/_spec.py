@@ -456,6 +456,7 @@ def validate(spec: NetworkSpec, *, provider: Optional[str] = None, windows: bool
     if len(spec.interfaces) > MAX_INTERFACES:
         raise SpecError(path + '.interfaces', len(spec.interfaces), 'is more than the %d interfaces a VM can have' % MAX_INTERFACES)
     first_path_of_name: Dict[str, str] = {}
+    first_path_of_mac: Dict[str, str] = {}
     for index, iface in enumerate(spec.interfaces):
         iface_path = '%s.interfaces[%d]' % (path, index)
         if not _INTERFACE_NAME_RE.match(iface.name):
@@ -465,6 +466,11 @@ def validate(spec: NetworkSpec, *, provider: Optional[str] = None, windows: bool
                             % first_path_of_name[iface.name])
         first_path_of_name[iface.name] = iface_path
         _check_interface(iface, provider, iface_path)
+        if iface.mac_address:
+            if iface.mac_address in first_path_of_mac:
+                raise SpecError(iface_path + '.mac_address', iface.mac_address, 'is already the MAC address of %s; each NIC needs its own'
+                                % first_path_of_mac[iface.mac_address])
+            first_path_of_mac[iface.mac_address] = iface_path
     _check_duplicate_addresses(spec, path)
     _check_default_routes(spec, path)
 

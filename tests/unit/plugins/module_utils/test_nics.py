@@ -386,12 +386,6 @@ def test_static_mac_differing_from_the_recorded_nic_fails():
                               'NIC 1 recorded for interface eth0')
 
 
-def test_duplicate_static_macs_fail():
-    data = {'interfaces': [{'name': 'eth0', 'mac_address': '00:50:56:00:00:09'}, {'name': 'eth1', 'mac_address': '00:50:56:00:00:09'}]}
-    assert plan_error([], data) == ('network.interfaces[1].mac_address: 00:50:56:00:00:09 is already the MAC address of '
-                                    'network.interfaces[0]; each NIC needs its own')
-
-
 def test_nsx_and_foreign_external_ids_are_never_written():
     nsx = plan([nic(1, net=NSX_PG, external_id='vif-1')], ifaces(('eth0', 'nsx-seg')))
     assert actions(nsx) == [(KEEP, 'eth0', 1)] and nsx.actions[0].record is None
