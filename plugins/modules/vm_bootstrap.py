@@ -463,7 +463,7 @@ bootstrap:
             dns: {nameservers: [10.0.0.53]}
 '''
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
     network_spec_argument_spec,
@@ -647,23 +647,13 @@ def body(module: GuestnetModule) -> Dict[str, Any]:  # pylint: disable=too-many-
         global_dns = provider != CLOUD_INIT or options['use_global_nameservers_as_default']
         global_search = provider != CLOUD_INIT or options['use_global_search_domains_as_default']
 
-        def render(subnets: Dict[str, Any]) -> Tuple[Any, Dict[str, Any]]:
-            net = resolve(spec, vm_name=vm_name, provider=provider, macs=macs, use_global_nameservers_as_default=global_dns,
-                          use_global_search_domains_as_default=global_search, subnets=subnets)
-            documents = render_documents(provider, net, options, instance_id=vm.get('config.uuid') or vm.moid,
-                                         no_ipv4=no_ipv4_mode(client.content.about.apiVersion), vm_properties=vapp['properties'])
-            module.ansible.no_log_values.update(document_secrets(documents))
-            return net, documents
-
-        net, documents = render(subnet_plan.defaults)
+        net = resolve(spec, vm_name=vm_name, provider=provider, macs=macs, use_global_nameservers_as_default=global_dns,
+                      use_global_search_domains_as_default=global_search, subnets=subnet_plan.defaults)
+        documents = render_documents(provider, net, options, instance_id=vm.get('config.uuid') or vm.moid,
+                                     no_ipv4=no_ipv4_mode(client.content.about.apiVersion), vm_properties=vapp['properties'])
+        module.ansible.no_log_values.update(document_secrets(documents))
         recorded_provider, recorded_hash = read_record(extra)
         check_switch(recorded_provider, provider, force, vm_name)
-        if subnet_plan.changed and not module.check_mode:
-            # Everything checked out: keep the new allocations. Another run may have taken a trial address meanwhile.
-            committed, spec = ledger_plan(ledger_path, spec, vm_uuid=owner, catalog=catalog, dry_run=False)
-            if committed.defaults != subnet_plan.defaults:
-                net, documents = render(committed.defaults)
-            subnet_plan = committed
         digest = applied_hash(provider, documents, salt=vm.get('config.instanceUuid') or vm.moid)
 
         wanted: Dict[str, Optional[str]] = dict(record_values(provider, digest))
@@ -701,6 +691,14 @@ def body(module: GuestnetModule) -> Dict[str, Any]:  # pylint: disable=too-many-
         if vapp_spec is not None:
             reconfig.vAppConfig = to_vmodl(vapp_spec)
 
+        if subnet_plan.changed and not module.check_mode:
+            # Everything checked out: keep the new allocations, before the VM changes.
+            committed, dummy = ledger_plan(ledger_path, spec, vm_uuid=owner, catalog=catalog, dry_run=False)
+            if committed.defaults != subnet_plan.defaults:
+                raise VCenterError('the subnet ledger handed an address this run had planned for VM %s to another VM meanwhile; nothing '
+                                   'was changed on the VM: run again (it keeps %s)'
+                                   % (vm_name, ', '.join(item['address'] for item in committed.allocations)))
+            subnet_plan = committed
         if changed and not module.check_mode:
             for step in power_steps:
                 client.run_task('powering off VM %s for its customization' % vm_name, getattr(vm.ref, step.method), check_first=True)

@@ -540,10 +540,12 @@ class Deployment:
         except LedgerError as error:
             raise SpecError('subnets', wanted, str(error)) from None
         if not fits:
-            scope = 'host %s' % host.name if host is not None else 'no host%s' % (' of %s' % compute.name if compute is not None else '')
-            raise SpecError('subnets', wanted, '%s reaches a port group of each of them (%d host(s) considered); declare an '
-                                               'additional port group on the subnet, or choose another cluster'
-                            % ('host %s does not' % host.name if host is not None else scope, len(hosts)))
+            if host is not None:
+                who = 'host %s does not reach' % host.name
+            else:
+                who = 'no host%s reaches' % (' of %s' % compute.name if compute is not None else '')
+            raise SpecError('subnets', wanted, '%s a port group of each of them (%d host(s) considered); declare an '
+                                               'additional port group on the subnet, or choose another cluster' % (who, len(hosts)))
         return self.inv.by_moid[fits[0]['moid']]
 
     def placement_view(self, datacenter, folder, pool, host, datastore_name):
