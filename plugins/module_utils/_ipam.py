@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
     LedgerBackend,
@@ -44,12 +44,18 @@ def subnet_interfaces(spec: NetworkSpec) -> List[Tuple[int, InterfaceSpec]]:
     return [(index, iface) for index, iface in enumerate(spec.interfaces) if iface.subnet]
 
 
-def check_ledger_path(spec: NetworkSpec, path: str) -> None:
-    """A spec naming subnets needs a ledger that exists (subnet_sync creates it); fail before any vCenter call."""
-    names = [iface.subnet for index, iface in subnet_interfaces(spec)]
+def require_ledger(path: str, subnets: Sequence[str]) -> None:
+    """Naming subnets needs a ledger that exists (subnet_sync creates it); modules check before any vCenter call."""
+    names = list(dict.fromkeys(subnets))
     if names and path != ':memory:' and not os.path.exists(path):
-        raise SpecError('ledger', path, 'does not exist, so subnet %s is unknown; declare subnets with guestnet.vsphere.subnet_sync '
-                                        'first, or set ledger to its path' % names[0])
+        raise SpecError('ledger', path, 'does not exist, so subnet%s %s %s unknown; declare subnets with guestnet.vsphere.subnet_sync '
+                                        'first, or set ledger to its path'
+                        % ('s' if len(names) > 1 else '', ', '.join(names), 'are' if len(names) > 1 else 'is'))
+
+
+def check_ledger_path(spec: NetworkSpec, path: str) -> None:
+    """require_ledger for the subnets a spec's interfaces name."""
+    require_ledger(path, [str(iface.subnet) for index, iface in subnet_interfaces(spec)])
 
 
 def _needs_allocation(iface: InterfaceSpec, subnet: Subnet) -> bool:

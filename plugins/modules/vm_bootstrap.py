@@ -654,7 +654,7 @@ def body(module: GuestnetModule) -> Dict[str, Any]:  # pylint: disable=too-many-
         module.ansible.no_log_values.update(document_secrets(documents))
         recorded_provider, recorded_hash = read_record(extra)
         check_switch(recorded_provider, provider, force, vm_name)
-        digest = applied_hash(provider, documents, salt=vm.get('config.instanceUuid') or vm.moid)
+        digest = applied_hash(provider, documents, salt=owner)
 
         wanted: Dict[str, Optional[str]] = dict(record_values(provider, digest))
         if provider == CLOUD_INIT:

@@ -312,6 +312,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._deploy import (
     split_image,
     validate_vm_name,
 )
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import require_ledger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerError, SqliteLedger, default_ledger_path
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import placement as subnet_placement
@@ -526,9 +527,7 @@ class Deployment:
         """The host (the given one, or the first by name in compute) that reaches a port group of every wanted subnet."""
         wanted = list(dict.fromkeys(self.params['subnets']))
         path = self.params['ledger'] or default_ledger_path()
-        if not os.path.exists(path):
-            raise SpecError('ledger', path, 'does not exist, so subnets %s are unknown; declare them with guestnet.vsphere.subnet_sync'
-                            % ', '.join(wanted))
+        require_ledger(path, wanted)
         with SqliteLedger(path) as ledger:
             declared = ledger.list_subnets()
         hosts = [{'name': obj.name, 'moid': obj.moid, 'portgroups': [_moid(ref) for ref in obj.get('network') or []]}

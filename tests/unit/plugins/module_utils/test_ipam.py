@@ -12,7 +12,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import check_ledger_path, ledger_plan, plan_subnets
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import check_ledger_path, ledger_plan, plan_subnets, require_ledger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import ALLOCATED, SqliteLedger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import NetworkRef, SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import DISTRIBUTED, STANDARD, Network, NetworkCatalog
@@ -98,6 +98,9 @@ def test_unknown_subnet_and_missing_ledger(ledger_file, tmp_path):
     with pytest.raises(SpecError, match='ledger: .*none.sqlite does not exist, so subnet app-net is unknown'):
         check_ledger_path(spec_of({'name': 'eth0', 'subnet': 'app-net'}), missing)
     check_ledger_path(spec_of({'name': 'eth0', 'network': 'app-pg'}), missing)   # no subnet: no ledger needed
+    with pytest.raises(SpecError, match='none.sqlite does not exist, so subnets app-net, db-net are unknown'):
+        require_ledger(missing, ['app-net', 'db-net', 'app-net'])
+    require_ledger(ledger_file, ['app-net'])
 
 
 def test_no_subnet_interfaces_never_open_the_ledger(tmp_path):
