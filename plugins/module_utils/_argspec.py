@@ -78,3 +78,28 @@ def network_spec_argument_spec() -> Dict[str, Any]:
         disabled=dict(type='bool', default=False),
         interfaces=dict(type='list', elements='dict', options=interface),
     )), ledger=dict(type='path'))
+
+
+def deploy_argument_spec() -> Dict[str, Any]:
+    """What a VM is deployed from and where (doc_fragments/deploy.py), for vm_deploy and vm."""
+    return dict(
+        image=dict(type='str', aliases=['template']),
+        vm_class=dict(type='dict', aliases=['class'], options=dict(
+            cpus=dict(type='int'),
+            memory=dict(type='raw'),
+            cpu_reservation=dict(type='int'),
+            cpu_limit=dict(type='int'),
+            memory_reservation=dict(type='int'),
+            memory_limit=dict(type='int'),
+            adapter_types=dict(type='list', elements='str'),
+        )),
+        guest_id=dict(type='str'),
+        instance_uuid=dict(type='str'),
+        bios_uuid=dict(type='str'),
+        cluster=dict(type='str'),
+        host=dict(type='str', aliases=['esxi_hostname']),
+        resource_pool=dict(type='str'),
+        datastore=dict(type='str'),
+        subnets=dict(type='list', elements='str'),
+        adopt=dict(type='bool', default=False),
+    )

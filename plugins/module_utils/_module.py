@@ -11,11 +11,12 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Optional, TypeVar
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import connection_argument_spec
+from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepError, StepResult
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import (
     HAS_PYVMOMI,
     PYVMOMI_IMPORT_ERROR,
@@ -24,9 +25,11 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import (
     VCenterError,
 )
 
+Request = TypeVar('Request')
+
 
 class GuestnetModule:
-    """An AnsibleModule with the connection options, plus a session factory and one error path."""
+    """An AnsibleModule with the connection options; ``run`` is the one place that reports results and failures."""
 
     def __init__(self, argument_spec: Dict[str, Any], **kwargs: Any) -> None:
         spec = connection_argument_spec()
@@ -47,9 +50,30 @@ class GuestnetModule:
     def session(self) -> VCenterClient:
         return VCenterClient(ConnectionParams.from_module_params(self.params))
 
-    def run(self, body: Callable[['GuestnetModule'], Dict[str, Any]]) -> None:
-        """Run the module body; user errors (bad spec, vCenter faults, ...) fail with their message."""
+    def run(self, prepare: Callable[[], Request], step: Callable[[Context, Request], StepResult]) -> None:
+        """Validate the request (no call to vCenter yet), run the step in one session, report.
+
+        Bad input and vCenter faults fail with their message; a StepError fails with its partial result. Warnings and
+        secrets the step collected are reported (secrets as no_log values) whatever the outcome.
+        """
+        ctx: Optional[Context] = None
         try:
-            self.ansible.exit_json(**body(self))
+            request = prepare()
+            with self.session() as client:
+                ctx = Context(client, check_mode=self.check_mode, diff=self.diff_mode)
+                outcome = step(ctx, request)
+        except StepError as error:
+            self._report(ctx)
+            self.ansible.fail_json(msg=str(error), **error.partial)
         except (VCenterError, ValueError) as error:  # SpecError and LedgerError are ValueErrors
+            self._report(ctx)
             self.ansible.fail_json(msg=str(error))
+        self._report(ctx)
+        self.ansible.exit_json(**outcome.module_result())
+
+    def _report(self, ctx: Optional[Context]) -> None:
+        if ctx is None:
+            return
+        self.ansible.no_log_values.update(ctx.secrets)
+        for warning in ctx.warnings:
+            self.ansible.warn(warning)

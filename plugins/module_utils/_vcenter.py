@@ -21,7 +21,7 @@ import ssl
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 PYVMOMI_IMPORT_ERROR: Optional[str]
 try:
@@ -135,8 +135,13 @@ class Inventory:
         return [obj for obj in self.by_moid.values() if obj.kind in kinds]
 
     def parent(self, obj: ManagedObject) -> Optional[ManagedObject]:
-        ref = obj.get('parent')
-        return self.by_moid.get(ref._moId) if ref is not None else None  # pylint: disable=protected-access
+        """The folder (or vApp) above obj: a VM in a vApp has no parent but its vApp, a vApp its parentFolder."""
+        keys = ('parentFolder', 'parentVApp', 'parent') if obj.kind == 'VirtualApp' else ('parent', 'parentVApp')
+        for key in keys:
+            ref = obj.get(key)
+            if ref is not None:
+                return self.by_moid.get(ref._moId)  # pylint: disable=protected-access
+        return None
 
     def datacenter_of(self, obj: ManagedObject) -> Optional[ManagedObject]:
         node: Optional[ManagedObject] = obj
@@ -148,7 +153,7 @@ class Inventory:
         """Inventory path, e.g. '/DC0/vm/web/web01' (the root folder is left out, as vCenter does)."""
         names = []
         node: Optional[ManagedObject] = obj
-        while node is not None and node.get('parent') is not None:
+        while node is not None and any(node.get(key) is not None for key in ('parent', 'parentVApp', 'parentFolder')):
             names.append(node.name or '')
             node = self.parent(node)
         return '/' + '/'.join(reversed(names))
@@ -187,11 +192,31 @@ _TRAVERSAL_PATHS = (
 )
 
 
+def traversal_specs(edges: Sequence[Tuple[str, str, Sequence[str]]]) -> List[Any]:
+    """TraversalSpecs from (kind, path, next) edges: each is named 'kind.path' and continues with the edges named in next.
+
+    vCenter follows a TraversalSpec only from objects of its kind; naming the continuations keeps a walk on the
+    paths asked for (up the folder tree, say, without coming down into every VM folder again).
+    """
+    specs = []
+    for kind, path, following in edges:
+        select = [vmodl.query.PropertyCollector.SelectionSpec(name=name) for name in following]
+        specs.append(vmodl.query.PropertyCollector.TraversalSpec(name='%s.%s' % (kind, path), type=getattr(vim, kind), path=path,
+                                                                 skip=False, selectSet=select))
+    return specs
+
+
 def _traversal_specs() -> List[Any]:
     names = ['%s.%s' % pair for pair in _TRAVERSAL_PATHS]
-    select = [vmodl.query.PropertyCollector.SelectionSpec(name=name) for name in names]
-    return [vmodl.query.PropertyCollector.TraversalSpec(name=name, type=getattr(vim, kind), path=path, skip=False, selectSet=select)
-            for name, (kind, path) in zip(names, _TRAVERSAL_PATHS)]
+    return traversal_specs([(kind, path, names) for kind, path in _TRAVERSAL_PATHS])
+
+
+def filter_spec(roots: Sequence[Any], properties: Mapping[str, Sequence[str]], select: Sequence[Any] = (), skip_roots: bool = False) -> Any:
+    """One PropertyFilterSpec: from each root object, follow `select`, and read `properties` (kind -> paths) of what is reached."""
+    prop_specs = [vmodl.query.PropertyCollector.PropertySpec(type=getattr(vim, kind), pathSet=sorted(set(paths)))
+                  for kind, paths in sorted(properties.items())]
+    object_specs = [vmodl.query.PropertyCollector.ObjectSpec(obj=root, skip=skip_roots, selectSet=list(select)) for root in roots]
+    return vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=prop_specs)
 
 
 class VCenterClient:
@@ -258,18 +283,25 @@ class VCenterClient:
             raise VCenterError('%s failed: %s' % (what, describe_fault(fault))) from None
 
     # -- reads ---------------------------------------------------------------------------------
-    def _retrieve(self, specs: List[Any]) -> List[ManagedObject]:
+    def retrieve(self, specs: Sequence[Any], what: str = 'reading the inventory') -> List[ManagedObject]:
+        """One RetrievePropertiesEx of one or more PropertyFilterSpecs (plus a ContinueRetrievePropertiesEx per further page).
+
+        An object reached by several specs comes back once, with the properties of all of them.
+        """
         collector = self.content.propertyCollector
         options = vmodl.query.PropertyCollector.RetrieveOptions()
-        result = self.call('reading the inventory', collector.RetrievePropertiesEx, specs, options)
-        objects: List[ManagedObject] = []
+        result = self.call(what, collector.RetrievePropertiesEx, list(specs), options)
+        found: Dict[str, ManagedObject] = {}
         while result is not None:
             for content in result.objects or []:
-                objects.append(ManagedObject(content.obj, {prop.name: prop.val for prop in content.propSet or []}))
+                if any(isinstance(missing.fault, vmodl.fault.ManagedObjectNotFound) for missing in content.missingSet or []):
+                    continue   # asked for by reference, and gone (FilterSpec.reportMissingObjectsInResults)
+                obj = found.setdefault(content.obj._moId, ManagedObject(content.obj))  # pylint: disable=protected-access
+                obj.props.update({prop.name: prop.val for prop in content.propSet or []})
             if not result.token:
                 break
-            result = self.call('reading the inventory', collector.ContinueRetrievePropertiesEx, result.token)
-        return objects
+            result = self.call(what, collector.ContinueRetrievePropertiesEx, result.token)
+        return list(found.values())
 
     def inventory(self, properties: Mapping[str, Sequence[str]], root: Any = None) -> Inventory:
         """Every object of the given kinds below `root` (default: the root folder), in ONE call.
@@ -285,7 +317,7 @@ class VCenterClient:
         object_spec = vmodl.query.PropertyCollector.ObjectSpec(obj=root or self.content.rootFolder, skip=False,
                                                                selectSet=_traversal_specs())
         spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=[object_spec], propSet=prop_specs)
-        return Inventory(self._retrieve([spec]))
+        return Inventory(self.retrieve([spec]))
 
     def read(self, refs: Sequence[Any], paths: Sequence[str]) -> List[ManagedObject]:
         """Explicit properties of specific objects (all of one kind), in one call."""
@@ -294,16 +326,20 @@ class VCenterClient:
         prop_spec = vmodl.query.PropertyCollector.PropertySpec(type=type(refs[0]), pathSet=list(paths))
         object_specs = [vmodl.query.PropertyCollector.ObjectSpec(obj=ref, skip=False) for ref in refs]
         spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=[prop_spec])
-        by_moid = {obj.moid: obj for obj in self._retrieve([spec])}
+        by_moid = {obj.moid: obj for obj in self.retrieve([spec])}
         return [by_moid.get(ref._moId, ManagedObject(ref)) for ref in refs]  # pylint: disable=protected-access
 
     def reference(self, kind: str, moid: str) -> Any:
         """A managed object reference built locally: no call."""
         return getattr(vim, kind)(moid, self.si._stub)  # pylint: disable=protected-access
 
-    def find_vm_by_uuid(self, uuid: str, instance_uuid: bool = False, datacenter: Any = None) -> Any:
-        search = self.content.searchIndex
-        return self.call('looking up the VM by UUID', search.FindByUuid, datacenter, uuid, True, instance_uuid)
+    def find_by_inventory_path(self, path: str, what: str) -> Any:
+        """SearchIndex.FindByInventoryPath: the entity at 'DC0/vm/web/web01' (one call), or None."""
+        return self.call(what, self.content.searchIndex.FindByInventoryPath, path)
+
+    def find_all_by_uuid(self, uuid: str, instance_uuid: bool, what: str) -> List[Any]:
+        """SearchIndex.FindAllByUuid over VMs (one call): every VM with this BIOS or instance UUID."""
+        return list(self.call(what, self.content.searchIndex.FindAllByUuid, None, uuid, True, instance_uuid) or [])
 
     # -- waits ---------------------------------------------------------------------------------
     def wait_for(self, refs: Sequence[Any], paths: Sequence[str], done: Callable[[Dict[str, Dict[str, Any]]], bool],
@@ -369,6 +405,10 @@ class VCenterClient:
             results.append(info.get('info.result'))
         return results
 
+    def start_task(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Start a task (one call) and return it; wait_for_tasks waits for it."""
+        return self.call(what, method, *args, **kwargs)
+
     def run_task(self, what: str, method: Callable[..., Any], *args: Any, timeout: float = 3600, check_first: bool = False,
                  **kwargs: Any) -> Any:
         """Start a task and wait for it: the usual three calls (start, CreateFilter, WaitForUpdatesEx).
@@ -382,19 +422,6 @@ class VCenterClient:
 def option_values(extra_config: Optional[Iterable[Any]]) -> Dict[str, str]:
     """config.extraConfig (a list of OptionValue) as a plain dict."""
     return {option.key: option.value for option in extra_config or []}
-
-
-def extra_config_changes(current: Mapping[str, str], wanted: Mapping[str, Optional[str]]) -> List[Any]:
-    """OptionValues for the keys whose value differs; None (or '') removes a key, as vSphere does."""
-    changes = []
-    for key in sorted(wanted):
-        value = wanted[key]
-        if value is None or value == '':
-            if key in current and current[key] != '':
-                changes.append(vim.option.OptionValue(key=key, value=''))
-        elif current.get(key) != value:
-            changes.append(vim.option.OptionValue(key=key, value=value))
-    return changes
 
 
 VM_LOOKUP_PROPERTIES = ('name', 'parent', 'config.uuid', 'config.instanceUuid', 'config.template')

@@ -172,7 +172,8 @@ def test_create_call_budget(deployed):
     dummy, calls = deployed
     assert calls['total'] <= NEW_VM_BUDGET, calls
     assert mutating(calls) == {'CloneVM_Task': 1}, calls
-    assert calls.get('RetrievePropertiesEx') == 1, 'one inventory read, no re-read after the clone: %s' % calls
+    # the VM's name (no datacenter given: the VMs' names), the placement read, the clone's check; no re-read after it
+    assert calls.get('RetrievePropertiesEx') == 3 and calls['total'] == 7, calls
 
 
 def test_create_diff(deployed):
@@ -245,7 +246,9 @@ def test_check_mode_absent_deletes_nothing(deployed, simulator, service_instance
 def test_placement_is_not_migrated_but_warned(deployed, simulator, collections_path):
     out, calls = deploy(simulator, collections_path, {'name': 'vd-web01', 'host': 'DC0_H0', 'resource_pool': 'Resources'})
     assert not out['failed'] and out['changed'] is False
-    assert any('resource pool /DC0/host/DC0_C0/Resources, not /DC0/host/DC0_H0/Resources' in w for w in out['warnings']), out['warnings']
+    # compared with what was read of the VM (no placement read on a re-run)
+    assert any('resource pool /DC0/host/DC0_C0/Resources, not Resources of host DC0_H0' in w for w in out['warnings']), out['warnings']
+    assert any('cluster DC0_C0 (hosts DC0_C0_H0, DC0_C0_H1, DC0_C0_H2), not host DC0_H0' in w for w in out['warnings']), out['warnings']
     assert mutating(calls) == {}
 
 
@@ -299,7 +302,7 @@ def test_foreign_vm_is_refused_then_adopted(simulator, service_instance, collect
     si = service_instance
     clone_raw(si, 'linux-template', 'vd-foreign', vm_folder(si))
     out, calls = deploy(simulator, collections_path, {'name': 'vd-foreign', 'image': 'linux-template'})
-    assert out['failed'] and 'VM /DC0/vm/vd-foreign exists but was not deployed by guestnet.vsphere.vm_deploy' in out['msg'], out
+    assert out['failed'] and 'VM /DC0/vm/vd-foreign exists but was not deployed by guestnet.vsphere ' in out['msg'], out
     assert 'adopt: true' in out['msg'] and mutating(calls) == {}
     out, calls = deploy(simulator, collections_path, {'name': 'vd-foreign', 'state': 'absent'})
     assert out['failed'] and 'adopt: true to delete it' in out['msg'] and mutating(calls) == {}
@@ -355,7 +358,7 @@ BAD_INPUTS = [
     ({'name': 'vd-bad', 'image': 'linux-template', 'cluster': 'DC0_C0', 'instance_uuid': INSTANCE_UUID},
      'instance_uuid: %s is already used by /DC0/vm/vd-web/vd-web01' % INSTANCE_UUID),
     ({'name': 'linux-template', 'image': 'linux-template', 'cluster': 'DC0_C0'},
-     'name: linux-template is a template (/DC0/vm/linux-template): vm_deploy creates and deletes VMs, never templates'),
+     'name: linux-template is a template (/DC0/vm/linux-template): guestnet.vsphere creates and deletes VMs, never templates'),
     ({'name': 'linux-template', 'state': 'absent'}, 'name: linux-template is a template'),
     ({'name': 'vd-twin', 'image': 'linux-template', 'cluster': 'DC0_C0'},
      '2 VMs match name vd-twin: /DC0/vm/vd-a/vd-twin, /DC0/vm/vd-b/vd-twin; narrow the selection'),

@@ -112,6 +112,9 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.standbyGuest(w, r, this) {
 			return
 		}
+	case "FindAllByUuid":
+		f.findAllByUUID(w, body)
+		return
 	case "CloneVM_Task":
 		f.cloneVM(w, r, this, body)
 		return
@@ -439,6 +442,45 @@ func (f *front) rebootGuest(w http.ResponseWriter, r *http.Request, this types.M
 	}
 	writeSOAP(w, http.StatusOK, `<RebootGuestResponse xmlns="urn:vim25"></RebootGuestResponse>`)
 	return true
+}
+
+// findAllByUUID answers SearchIndex.FindAllByUuid, which the simulator lacks: every VM (vmSearch) or host with that BIOS
+// UUID or, for VMs with instanceUuid, that instance UUID, compared case-insensitively as vCenter does.
+func (f *front) findAllByUUID(w http.ResponseWriter, body []byte) {
+	req, _ := decodeRequest(body).(*types.FindAllByUuid)
+	if req == nil {
+		writeFault(w, "cannot decode FindAllByUuid", &types.InvalidRequest{})
+		return
+	}
+	want := strings.ToLower(req.Uuid)
+	instance := req.InstanceUuid != nil && *req.InstanceUuid
+	var out strings.Builder
+	if req.VmSearch {
+		for _, e := range simulator.Map.All("VirtualMachine") {
+			vm := e.(*simulator.VirtualMachine)
+			match := false
+			simulator.Map.WithLock(vm, func() {
+				if vm.Config != nil {
+					have := vm.Config.Uuid
+					if instance {
+						have = vm.Config.InstanceUuid
+					}
+					match = strings.ToLower(have) == want
+				}
+			})
+			if match {
+				fmt.Fprintf(&out, `<returnval type="VirtualMachine">%s</returnval>`, vm.Self.Value)
+			}
+		}
+	} else {
+		for _, e := range simulator.Map.All("HostSystem") {
+			host := e.(*simulator.HostSystem)
+			if host.Summary.Hardware != nil && strings.ToLower(host.Summary.Hardware.Uuid) == want {
+				fmt.Fprintf(&out, `<returnval type="HostSystem">%s</returnval>`, host.Self.Value)
+			}
+		}
+	}
+	writeSOAP(w, http.StatusOK, `<FindAllByUuidResponse xmlns="urn:vim25">`+out.String()+`</FindAllByUuidResponse>`)
 }
 
 // standbyGuest answers StandbyGuest when the simulator has no such method: a powered-on VM is suspended (what vCenter
