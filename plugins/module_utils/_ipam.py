@@ -105,7 +105,7 @@ def with_subnet_networks(spec: NetworkSpec, plan: SubnetPlan, catalog: NetworkCa
     for index, iface in enumerate(spec.interfaces):
         moid = plan.portgroups.get(iface.name)
         if iface.network is None and moid is not None:
-            net = catalog.by_moid.get(moid)
+            net = catalog.network(moid)
             if net is None:
                 raise SpecError('network.interfaces[%d].subnet' % index, iface.subnet,
                                 'is on port group %s, which this datacenter does not have; run guestnet.vsphere.subnet_sync' % moid)

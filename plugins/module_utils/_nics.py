@@ -216,20 +216,39 @@ def class_adapter_types(extra_config: Mapping[str, str]) -> Tuple[str, ...]:
 # Networks
 # ---------------------------------------------------------------------------
 
-class NetworkCatalog:
-    """The port groups of one datacenter, with look-ups by name (for specs) and by backing (for NICs)."""
+class IncompleteCatalog(Exception):
+    """A look-up that a catalog of only some networks (those a VM's NICs are on) cannot answer: read them all."""
 
-    def __init__(self, networks: Sequence[Network], datacenter: Optional[str] = None) -> None:
+
+class NetworkCatalog:
+    """The port groups of one datacenter, with look-ups by name (for specs) and by backing (for NICs).
+
+    ``complete=False``: only some of them (the networks a VM's NICs are on, read with the VM); a look-up it cannot
+    answer raises IncompleteCatalog instead of an error, and the caller reads every network and asks again. A name it
+    finds once is taken, although the datacenter may have it on another switch too.
+    """
+
+    def __init__(self, networks: Sequence[Network], datacenter: Optional[str] = None, complete: bool = True) -> None:
         self.networks = tuple(sorted(networks, key=lambda net: (net.name, net.kind, net.switch or '', net.moid)))
         self.datacenter = datacenter
+        self.complete = complete
         self.by_moid = {net.moid: net for net in self.networks}
 
     def named(self, name: str) -> List[Network]:
         return [net for net in self.networks if net.name == name and not net.uplink]
 
+    def network(self, moid: str) -> Optional[Network]:
+        """The network of this moid; None when the datacenter has none (IncompleteCatalog when this catalog cannot tell)."""
+        found = self.by_moid.get(moid)
+        if found is None and not self.complete:
+            raise IncompleteCatalog(moid)
+        return found
+
     def resolve(self, ref: NetworkRef, path: str) -> Network:
         """The one network a spec's ``network`` names; SpecError when none or several match."""
         candidates = self.named(ref.name)
+        if not self.complete and (not candidates or (ref.switch is not None and not any(net.switch_label == ref.switch for net in candidates))):
+            raise IncompleteCatalog(ref.name)
         where = ' in datacenter %s' % self.datacenter if self.datacenter else ''
         shown: Any = ref.name if ref.switch is None else {'name': ref.name, 'switch': ref.switch}
         if not candidates:
@@ -249,6 +268,8 @@ class NetworkCatalog:
 
     def default(self) -> Optional[Network]:
         """The network of an interface that names none: 'VM Network' when the datacenter has it, else the first by name."""
+        if not self.complete:
+            raise IncompleteCatalog('the default network')
         usable = [net for net in self.networks if not net.uplink and not _UPLINK_NAME_RE.search(net.name)]
         for net in usable:
             if net.name == DEFAULT_NETWORK_NAME and net.kind == STANDARD:

@@ -191,7 +191,7 @@ class VmHandle:
         mine = {moid_of(ref) for ref in vm.get('network') or []}
         objects = [obj for obj in self.inventory.by_moid.values() if obj.moid in mine or obj.kind in ('DistributedVirtualSwitch', 'VmwareDistributedVirtualSwitch')]
         datacenter = self.inventory.datacenter_of(vm)
-        return NetworkCatalog(network_records(objects), datacenter=datacenter.name if datacenter is not None else None)
+        return NetworkCatalog(network_records(objects), datacenter=datacenter.name if datacenter is not None else None, complete=False)
 
     # -- after a change ------------------------------------------------------------------------------------------
     def reload(self, ref: Any = None) -> VmRecord:

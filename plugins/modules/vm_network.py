@@ -26,9 +26,10 @@ description:
   - Returns the intended network config (VM Operator's C(status.network.config), with the NICs' real MAC addresses),
     the observed guest network (what VMware Tools reports per NIC), the primary IPv4 and IPv6 addresses, and the
     drift between intended and observed. With O(wait), waits until the guest shows the intended addresses.
-  - SOAP calls per run, whatever the size of the inventory, session (3) included, are 5 when nothing changes and 9 when
-    NICs change (inventory 1, VM 1, reconfigure 3, read back 1). O(wait) costs nothing more when the guest already
-    shows the addresses, else a property filter and its C(WaitForUpdatesEx) calls (at least 2).
+  - The module runs the NIC step of M(guestnet.vsphere.vm), which reconciles deployment, NICs, bootstrap and power in
+    one task. The VM is read once, with the networks its NICs are on; the datacenter's other port groups are read
+    only when an interface moves to one of them. O(wait) costs nothing more when the guest already shows the
+    addresses, else a property filter and its C(WaitForUpdatesEx) calls (at least 2).
 notes:
   - B(The durable record.) vm_network writes C(guestnet:<interface name>) into the C(externalId) of every NIC an
     interface claims (C(VirtualEthernetCard.externalId), a string vSphere keeps for external management planes), in
@@ -266,63 +267,15 @@ drift:
     - {name: eth0, mac_address: "00:50:56:80:00:07", missing_addresses: [10.0.0.10/24]}
 '''
 
-import json
-from dataclasses import replace
-
-from ansible.module_utils.parsing.convert_bool import boolean
-
 from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
-    VM_SELECTORS,
     network_spec_argument_spec,
     vm_selector_argument_spec,
     vm_selector_one_of,
 )
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import check_ledger_path, ledger_plan
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import default_ledger_path
-from ansible_collections.guestnet.vsphere.plugins.module_utils._model import NetworkRef, SpecError
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
-from ansible_collections.guestnet.vsphere.plugins.module_utils._nic_devices import (
-    NETWORK_INVENTORY,
-    VM_DETAIL_PROPERTIES,
-    VM_NIC_PROPERTIES,
-    catalog_of,
-    device_changes,
-    guest_nics,
-    is_nic,
-    observed_nics,
-)
-from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import (
-    STANDARD,
-    class_adapter_types,
-    drift,
-    effective_interfaces,
-    match_nics,
-    names_by_key,
-    nic_list,
-    observed_interfaces,
-    plan_nics,
-    plan_summary,
-    predicted_nics,
-    primary_ips,
-    wait_pending,
-    wanted_of,
-)
-from ansible_collections.guestnet.vsphere.plugins.module_utils._resolver import intended_config, resolve
-from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec, validate
-from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import (
-    VM_LOOKUP_PROPERTIES,
-    VCenterError,
-    VCenterTimeout,
-    option_values,
-    select_vm,
-)
-
-try:
-    from pyVmomi import vim
-except ImportError:
-    vim = None  # GuestnetModule reports the missing library
-
-TASK_TIMEOUT = 1800
+from ansible_collections.guestnet.vsphere.plugins.module_utils._step_nics import NicRequest, ensure_network
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vm_handle import Selector
 
 
 def argument_spec():
@@ -337,173 +290,17 @@ def argument_spec():
     return spec
 
 
-def _overrides(value):
-    out = {}
-    for name, flag in sorted((value or {}).items()):
-        try:
-            out[name] = boolean(flag, strict=True)
-        except TypeError:
-            raise SpecError('interface_connected.%s' % name, flag, 'must be true or false') from None
-    return out
-
-
-def _selector(params):
-    return {key: params.get(key) for key in VM_SELECTORS + ('datacenter', 'folder')}
-
-
-def _describe_selector(selector):
-    for key in VM_SELECTORS:
-        if selector.get(key):
-            return '%s %s' % (key, selector[key])
-    return 'the selection'
-
-
-class State:
-    """The VM's NICs and guest network at one moment, as _nics records."""
-
-    def __init__(self, catalog, wanted, values):
-        devices = values.get('config.hardware.device') or []
-        self.devices = {device.key: device for device in devices if is_nic(device)}
-        self.nics = observed_nics(list(self.devices.values()), catalog)
-        self.guest = guest_nics(values.get('guest.net'))
-        self.ip_address = values.get('guest.ipAddress')
-        self.names = names_by_key(match_nics(self.nics, wanted))
-
-
-def _macs(nics, names):
-    """Interface name -> MAC of its NIC."""
-    by_key = {nic.key: nic for nic in nics}
-    return {name: by_key[key].mac_address for key, name in names.items() if key in by_key and by_key[key].mac_address}
-
-
-def final_spec(spec, plan):
-    """The spec with each interface's actual network filled in, for the intended config."""
-    interfaces = []
-    for iface in effective_interfaces(spec):
-        network = plan.networks.get(iface.name)
-        if iface.network is None and network is not None:
-            iface = replace(iface, network=NetworkRef(name=network.name, switch=None if network.kind == STANDARD else network.switch_label))
-        interfaces.append(iface)
-    return replace(spec, interfaces=tuple(interfaces))
-
-
-def run(module):
-    params = module.params
-    spec = parse_network_spec(params.get('network'))
-    validate(spec)                                   # before any call: bad input costs no round trip
-    ledger_path = params['ledger'] or default_ledger_path()
-    check_ledger_path(spec, ledger_path)
-    overrides = _overrides(params.get('interface_connected'))
+def prepare(params):
     wait = params.get('wait')
     if wait is not None and wait['timeout'] < 1:
         raise SpecError('wait.timeout', wait['timeout'], 'must be at least 1 (seconds)')
-    selector = _selector(params)
-    with module.session() as client:
-        inventory_paths = dict(NETWORK_INVENTORY, VirtualMachine=list(VM_LOOKUP_PROPERTIES))
-        inventory = client.inventory(inventory_paths)
-        vm = select_vm(inventory, selector)
-        if vm is None:
-            where = ' in datacenter %s' % selector['datacenter'] if selector.get('datacenter') else ''
-            raise VCenterError('no VM matches %s%s' % (_describe_selector(selector), where))
-        details = client.read([vm.ref], VM_DETAIL_PROPERTIES)[0]
-        datacenter = inventory.datacenter_of(vm)
-        catalog = catalog_of(inventory, datacenter)
-        extra = option_values(details.get('config.extraConfig'))
-        adapter_types = class_adapter_types(extra)
-        power_state = str(details.get('runtime.powerState') or '')
-        powered_on = power_state == 'poweredOn'
-        # Subnet interfaces: a trial allocation now (kept only once everything else checked out, below).
-        owner = vm.get('config.instanceUuid') or vm.moid
-        subnet_plan, spec = ledger_plan(ledger_path, spec, vm_uuid=owner, catalog=catalog, dry_run=True)
-        resolved = resolve(spec, vm_name=vm.name, adapter_types=adapter_types, subnets=subnet_plan.defaults)
-
-        interfaces = effective_interfaces(spec)
-        targets = {iface.name: catalog.resolve(iface.network, 'network.interfaces[%d].network' % index)
-                   for index, iface in enumerate(interfaces) if iface.network is not None}
-        wanted = [wanted_of(iface, targets.get(iface.name)) for iface in interfaces]
-        before = State(catalog, wanted, details.props)
-        plan = plan_nics(before.nics, spec, resolved, catalog, remove_unmanaged=params['remove_unmanaged'],
-                         connected=params['connected'], interface_connected=overrides, powered_on=powered_on, power_state=power_state)
-        connected = {name: bool(overrides.get(name, params['connected'])) for name in plan.interfaces}
-        intended_spec = final_spec(spec, plan)
-        before_names = {action.key: action.interface for action in plan.actions if action.key is not None and action.interface}
-
-        predicted, predicted_names = predicted_nics(before.nics, plan, powered_on)
-        resolve(intended_spec, vm_name=vm.name, adapter_types=adapter_types, macs=_macs(predicted, predicted_names),
-                subnets=subnet_plan.defaults)   # before any change
-        if wait is not None and not module.check_mode and not powered_on:
-            raise VCenterError('wait: VM %s is %s, so its guest cannot show its addresses; power it on first (guestnet.vsphere.vm_power), '
-                               'or leave out wait' % (vm.name, power_state or 'not powered on'))
-
-        if subnet_plan.allocations and not module.check_mode:
-            subnet_plan, spec = ledger_plan(ledger_path, spec, vm_uuid=owner, catalog=catalog, dry_run=False)
-        after = before
-        after_nics, after_names = predicted, predicted_names
-        timed_out = None
-        if plan.changed and not module.check_mode:
-            changes = device_changes(plan, before.devices, {moid: obj.ref for moid, obj in inventory.by_moid.items()})
-            client.run_task('reconfiguring the NICs of VM %s' % vm.name, vm.ref.ReconfigVM_Task,
-                            spec=vim.vm.ConfigSpec(deviceChange=changes), timeout=TASK_TIMEOUT)
-            if wait is None:
-                after = State(catalog, wanted, client.read([vm.ref], VM_NIC_PROPERTIES)[0].props)
-        if not module.check_mode:
-            if wait is not None:
-                after, timed_out = wait_for_guest(client, vm, catalog, wanted, intended_spec, adapter_types, subnet_plan.defaults,
-                                                  None if plan.changed else before, wait['timeout'])
-            after_nics, after_names = after.nics, after.names
-
-        final = resolve(intended_spec, vm_name=vm.name, adapter_types=adapter_types, macs=_macs(after_nics, after_names),
-                        subnets=subnet_plan.defaults)
-        guest = after.guest
-        ip_address = after.ip_address
-        result = dict(
-            changed=plan.changed or subnet_plan.changed,
-            vm=dict(moid=vm.moid, name=vm.name, power_state=power_state),
-            actions=plan_summary(plan),
-            allocations=subnet_plan.allocations,
-            network=dict(config=intended_config(final), interfaces=observed_interfaces(after_nics, guest, after_names)),
-            drift=drift(final, after_nics, after_names, guest, networks=plan.networks, connected=connected, powered_on=powered_on),
-        )
-        result['primary_ip4'], result['primary_ip6'] = primary_ips(ip_address, guest, extra)
-        if module.diff_mode:
-            result['diff'] = dict(before=dict(nics=nic_list(before.nics, before_names)), after=dict(nics=nic_list(after_nics, after_names)))
-        if timed_out is not None:
-            missing = ', '.join(wait_pending(final, after_nics, after_names, guest))
-            module.ansible.fail_json(msg='%s; still missing: %s; drift: %s' % (timed_out, missing, json.dumps(result['drift'], sort_keys=True)),
-                                     **result)
-        return result
-
-
-def wait_for_guest(client, vm, catalog, wanted, intended_spec, adapter_types, subnets, current, timeout):
-    """Wait (WaitForUpdatesEx on guest.net) until the guest shows the intended addresses: (state, timeout message or None).
-
-    current: the state already read (no NIC change was made), checked first so a ready guest costs no call;
-    None after a reconfigure: the wait's first update reads the NICs back.
-    """
-    def ready(state):
-        target = resolve(intended_spec, vm_name=vm.name, adapter_types=adapter_types, macs=_macs(state.nics, state.names), subnets=subnets)
-        return not wait_pending(target, state.nics, state.names, state.guest)
-
-    if current is not None and ready(current):
-        return current, None
-    seen = {'state': current}
-
-    def done(values):
-        seen['state'] = State(catalog, wanted, values.get(vm.moid, {}))
-        return ready(seen['state'])
-
-    try:
-        client.wait_for([vm.ref], VM_NIC_PROPERTIES, done, timeout, 'waiting for the guest of VM %s to show its addresses' % vm.name)
-    except VCenterTimeout as error:
-        if seen['state'] is None:
-            seen['state'] = State(catalog, wanted, client.read([vm.ref], VM_NIC_PROPERTIES)[0].props)
-        return seen['state'], str(error)
-    return seen['state'], None
+    return Selector.of(params), NicRequest.of(params), wait['timeout'] if wait is not None else None
 
 
 def main():
-    module = GuestnetModule(argument_spec(), supports_check_mode=True, required_one_of=vm_selector_one_of())
-    module.run(run)
+    module = GuestnetModule(argument_spec(), supports_check_mode=True, required_one_of=vm_selector_one_of(),
+                            mutually_exclusive=vm_selector_one_of())
+    module.run(lambda: prepare(module.params), lambda ctx, request: ensure_network(ctx, *request))
 
 
 if __name__ == '__main__':
