@@ -16,6 +16,9 @@ from typing import Any, Dict, List
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.guestnet.vsphere.plugins.module_utils._bootstrap import SECTION_DEFAULTS
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import CLOUD_INIT, LINUX_PREP, PROVIDERS
+
 
 def connection_argument_spec() -> Dict[str, Any]:
     """The names and environment variables community.vmware and vmware.vmware use."""
@@ -102,4 +105,52 @@ def deploy_argument_spec() -> Dict[str, Any]:
         datastore=dict(type='str'),
         subnets=dict(type='list', elements='str'),
         adopt=dict(type='bool', default=False),
+    )
+
+
+def bootstrap_argument_spec(provider_required: bool = True) -> Dict[str, Any]:
+    """A bootstrap provider, its section, power_cycle and force (doc_fragments/bootstrap.py): vm_bootstrap's options,
+    and the suboptions of vm's bootstrap."""
+    cloud = SECTION_DEFAULTS[CLOUD_INIT]
+    return dict(
+        provider=dict(type='str', required=provider_required, choices=list(PROVIDERS)),
+        cloud_init=dict(type='dict', mutually_exclusive=[['cloud_config', 'raw_cloud_config']], options=dict(
+            cloud_config=dict(type='dict', no_log=True),
+            raw_cloud_config=dict(type='str', no_log=True),
+            instance_id=dict(type='str'),
+            ssh_authorized_keys=dict(type='list', elements='str', no_log=False),
+            wait_on_network=dict(type='dict', options=dict(ipv4=dict(type='bool'), ipv6=dict(type='bool'))),
+            use_global_nameservers_as_default=dict(type='bool', default=cloud['use_global_nameservers_as_default']),
+            use_global_search_domains_as_default=dict(type='bool', default=cloud['use_global_search_domains_as_default']),
+            gateway_style=dict(type='str', default=cloud['gateway_style'], choices=['gateway_keys', 'default_route']),
+        )),
+        linux_prep=dict(type='dict', options=dict(
+            time_zone=dict(type='str'),
+            hardware_clock_is_utc=dict(type='bool', default=SECTION_DEFAULTS[LINUX_PREP]['hardware_clock_is_utc']),
+            script_text=dict(type='str'),
+        )),
+        sysprep=dict(type='dict', options=dict(
+            password=dict(type='str', no_log=True),
+            full_name=dict(type='str'),
+            org_name=dict(type='str'),
+            product_id=dict(type='str', no_log=True),
+            time_zone=dict(type='int'),
+            auto_logon=dict(type='bool'),
+            auto_logon_count=dict(type='int'),
+            run_once=dict(type='list', elements='str'),
+            join_workgroup=dict(type='str'),
+            join_domain=dict(type='str'),
+            domain_admin=dict(type='str'),
+            domain_admin_password=dict(type='str', no_log=True),
+            domain_ou=dict(type='str'),
+            raw_sysprep=dict(type='str', no_log=True),
+        )),
+        vapp_config=dict(type='dict', options=dict(
+            properties=dict(type='list', elements='dict', required=True, options=dict(
+                key=dict(type='str', required=True, no_log=False),
+                value=dict(type='raw', required=True),
+            )),
+        )),
+        power_cycle=dict(type='bool', default=False),
+        force=dict(type='bool', default=False),
     )

@@ -272,10 +272,13 @@ def _strip_annotations(data: Any) -> Any:
     return data
 
 
-def applied_hash(provider: str, documents: Mapping[str, Any], salt: str) -> str:
+def applied_hash(provider: str, documents: Mapping[str, Any], salt: str, nic_macs: Optional[Mapping[str, str]] = None) -> str:
     """``sha256:<hex>`` of the provider and the documents; secrets enter only as a PBKDF2 digest salted with ``salt``.
 
-    Deterministic: the same provider, documents and salt (the VM's instance UUID) give the same hash.
+    Deterministic: the same provider, documents and salt (the VM's instance UUID) give the same hash. The MACs of
+    ``nic_macs`` (interface name -> MAC) are hashed as their interface names: the record says what each interface was
+    given, not which MAC its NIC had, so a new VM's record can go into its clone, before vCenter assigns the MACs, and a
+    replaced NIC does not re-run a customization (VM Operator's GOSC, too, applies once).
     """
     found = secrets(dict(documents))
     payload: Dict[str, Any] = {'documents': redact(dict(documents)), 'provider': provider}
@@ -283,7 +286,17 @@ def applied_hash(provider: str, documents: Mapping[str, Any], salt: str) -> str:
         material = json.dumps(found, ensure_ascii=False).encode('utf-8')
         payload['secrets'] = hashlib.pbkdf2_hmac('sha256', material, ('guestnet.bootstrap:%s' % salt).encode('utf-8'), PBKDF2_ITERATIONS).hex()
     text = json.dumps(payload, sort_keys=True, separators=(',', ':'), ensure_ascii=False, allow_nan=False)
+    for name, mac in sorted((nic_macs or {}).items()):
+        for form in mac_forms(mac):
+            text = text.replace(form, '<nic %s>' % name)
     return HASH_PREFIX + hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+def mac_forms(mac: str) -> Tuple[str, ...]:
+    """The ways a document writes a MAC: colons or dashes, lower or upper case."""
+    colons = mac.lower().replace('-', ':')
+    dashes = colons.replace(':', '-')
+    return (colons, colons.upper(), dashes, dashes.upper())
 
 
 # --------------------------------------------------------------------------- the record and extraConfig
