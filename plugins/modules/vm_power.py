@@ -241,21 +241,11 @@ restart:
       sample: "2026-05-01T12:00:00Z"
 '''
 
-import time
-
 from ansible_collections.guestnet.vsphere.plugins.module_utils import _power
-from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import VM_SELECTORS, vm_selector_argument_spec, vm_selector_one_of
+from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import vm_selector_argument_spec, vm_selector_one_of
 from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
-from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import (
-    VM_LOOKUP_PROPERTIES,
-    VCenterError,
-    VCenterTimeout,
-    option_values,
-    select_vm,
-)
-from ansible_collections.guestnet.vsphere.plugins.module_utils._vmodl import to_vmodl
-
-STATE_PROPERTIES = ('runtime.powerState', 'guest.toolsRunningStatus')
+from ansible_collections.guestnet.vsphere.plugins.module_utils._step_power import PowerRequest, ensure_power
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vm_handle import Selector
 
 
 def argument_spec():
@@ -271,158 +261,10 @@ def argument_spec():
     return spec
 
 
-def describe_selector(params):
-    for key in VM_SELECTORS:
-        if params.get(key):
-            text = '%s %s' % (key, params[key])
-            break
-    else:
-        text = 'no selector'
-    if params.get('datacenter'):
-        text += ' in datacenter %s' % params['datacenter']
-    if params.get('folder'):
-        text += ' in folder %s' % params['folder']
-    return text
-
-
-class Runner:
-    """Carries out a PowerPlan on one VM and keeps the record of what it did."""
-
-    def __init__(self, client, vm, label, params):
-        self.client = client
-        self.vm = vm
-        self.label = label
-        self.timeout = params['timeout']
-        self.soft_timeout = params['soft_timeout']
-        self.wait = params['wait']
-        self.path = []
-        self.changed = False
-        self.fallback = False
-        self.fallback_reason = None
-        self.waited = False
-
-    def task(self, method):
-        self.path.append(method)
-        self.waited = False
-        self.client.run_task('%s on VM %s' % (method, self.label), getattr(self.vm.ref, method), timeout=self.timeout)
-        self.changed = True
-        self.waited = True
-
-    def use_fallback(self, step, reason):
-        self.fallback = True
-        self.fallback_reason = reason
-        self.task(step.fallback)
-
-    def soft(self, step):
-        self.path.append(step.method)
-        self.waited = False
-        try:
-            self.client.call('%s on VM %s' % (step.method, self.label), getattr(self.vm.ref, step.method))
-        except VCenterError as error:
-            if not step.fallback:
-                raise
-            self.use_fallback(step, str(error))
-            return
-        self.changed = True
-        if step.target is None or not self.wait:
-            return
-        limit = self.soft_timeout if step.fallback else self.timeout
-        moid = self.vm.moid
-
-        def reached(values):
-            return values.get(moid, {}).get('runtime.powerState') == step.target
-
-        try:
-            self.client.wait_for([self.vm.ref], ['runtime.powerState'], reached, limit,
-                                 'waiting for VM %s to reach %s after %s' % (self.label, step.target, step.method))
-        except VCenterTimeout:
-            if not step.fallback:
-                raise
-            try:
-                self.use_fallback(step, '%s not reached within %d seconds after %s' % (step.target, limit, step.method))
-            except VCenterError:
-                # the guest may have got there between the time-out and the hard call (which then fails)
-                if self.client.read([self.vm.ref], ['runtime.powerState'])[0].get('runtime.powerState') != step.target:
-                    raise
-                self.waited = True
-            return
-        self.waited = True
-
-    def run(self, plan):
-        for step in plan.steps:
-            if step.soft:
-                self.soft(step)
-            else:
-                self.task(step.method)
-
-    def report(self, plan, check_mode=False):
-        return dict(before=plan.observed, after=plan.target, state=plan.state, mode=plan.mode, action=plan.action,
-                    planned=plan.planned, path=list(self.path), fallback=self.fallback or bool(plan.fallback_reason),
-                    fallback_reason=self.fallback_reason or plan.fallback_reason,
-                    waited=not plan.changed or (self.waited and not check_mode))
-
-
-def body(module):
-    params = module.params
-    state = params['state']
-    _power.check_options(state, params['mode'], params['next_restart_time'], params['timeout'], params['soft_timeout'])
-    restarting = state == 'restarted'
-    now_ns = time.time_ns()
-    with module.session() as client:
-        inventory = client.inventory({'VirtualMachine': VM_LOOKUP_PROPERTIES})
-        found = select_vm(inventory, params)
-        if found is None:
-            raise VCenterError('no VM matches %s (templates are left out)' % describe_selector(params))
-        label = inventory.path(found)
-        paths = STATE_PROPERTIES + (('config.extraConfig',) if restarting else ())
-        details = client.read([found.ref], paths)[0]
-        observed = details.get('runtime.powerState')
-        recorded = option_values(details.get('config.extraConfig')).get(_power.RESTART_TIME_KEY) if restarting else None
-        decision = _power.decide_restart(params['next_restart_time'], recorded, now_ns) if restarting else None
-        if recorded and _power.parse_recorded(recorded) is None:
-            module.ansible.warn('VM %s: the recorded restart time %s=%r is unreadable; it is ignored' % (label, _power.RESTART_TIME_KEY, recorded))
-        if decision is not None and decision.future:
-            module.ansible.warn('VM %s: %s' % (label, decision.reason))
-        try:
-            plan = _power.plan(str(observed) if observed is not None else None, state, params['mode'],
-                               details.get('guest.toolsRunningStatus'), decision)
-        except _power.PowerError as error:
-            raise _power.PowerError('VM %s: %s' % (label, error)) from None
-
-        runner = Runner(client, found, label, params)
-        result = dict(changed=plan.changed, vm=dict(name=found.name, moid=found.moid, path=label))
-        before = dict(power_state=plan.observed)
-        after = dict(power_state=plan.target)
-        if decision is not None:
-            before['last_restart_time'] = decision.last
-            after['last_restart_time'] = decision.recorded_after if plan.changed else decision.last
-            result['restart'] = dict(requested=decision.requested, last=decision.last, due=plan.changed, reason=decision.reason,
-                                     recorded=after['last_restart_time'])
-        if module.diff_mode:
-            result['diff'] = dict(before=before, after=after)
-
-        if plan.changed and not module.check_mode:
-            try:
-                runner.run(plan)
-                if decision is not None:
-                    spec = {'_type': 'vim.vm.ConfigSpec', 'extraConfig': [
-                        {'_type': 'vim.option.OptionValue', 'key': _power.RESTART_TIME_KEY, 'value': decision.requested}]}
-                    client.run_task('recording the restart time on VM %s (it was restarted)' % label, found.ref.ReconfigVM_Task,
-                                    to_vmodl(spec), timeout=params['timeout'])
-            except VCenterError as error:
-                failed = dict(result, changed=runner.changed, power=runner.report(plan))
-                failed.pop('diff', None)
-                if decision is not None:  # nothing was recorded
-                    failed['restart'] = dict(result['restart'], recorded=decision.last)
-                module.ansible.fail_json(msg=str(error), **failed)
-        result['power'] = runner.report(plan, module.check_mode)
-        return result
-
-
 def main():
     module = GuestnetModule(argument_spec(), supports_check_mode=True,
                             required_one_of=vm_selector_one_of(), mutually_exclusive=vm_selector_one_of())
-    module.run(body)
+    module.run(lambda: (Selector.of(module.params), PowerRequest.of(module.params)), lambda ctx, request: ensure_power(ctx, *request))
 
 
 if __name__ == '__main__':

@@ -25,10 +25,13 @@ import harness
 vim = pytest.importorskip('pyVmomi').vim
 
 SESSION = {'RetrieveServiceContent': 1, 'Login': 1, 'Logout': 1}
-# no-op: session (3) + inventory traversal (1) + the VM's power state, Tools status (, extraConfig) (1)
+# no-op: session (3) + the VMs' names (1: the tests give a bare name) + the VM (1)
 NOOP = dict(SESSION, RetrievePropertiesEx=2, total=5)
 NOOP_BUDGET = 7
-TASK_WAIT = {'CreateFilter': 1, 'WaitForUpdatesEx': 1}
+# a task's state read once (the simulator's tasks are done when the call returns; a running task adds a filter and a wait)
+TASK_WAIT = {'RetrievePropertiesEx': 1}
+# a soft call: a property filter and a wait until runtime.powerState gets there
+SOFT_WAIT = {'CreateFilter': 1, 'WaitForUpdatesEx': 1}
 MUTATING = {'PowerOnVM_Task', 'PowerOffVM_Task', 'SuspendVM_Task', 'ResetVM_Task', 'ShutdownGuest', 'StandbyGuest', 'RebootGuest',
             'ReconfigVM_Task'}
 RESTART_KEY = 'guestnet.lastRestartTime'
@@ -142,10 +145,11 @@ def test_power_off_then_on_in_each_mode(fresh_calls, service_instance, collectio
         assert off.power['planned'] == ([call, 'PowerOffVM_Task'] if mode == 'try_soft' else [call])
         assert off.result['diff'] == {'before': {'power_state': 'poweredOn'}, 'after': {'power_state': 'poweredOff'}}
         assert off.result['vm'] == {'name': name, 'moid': vm._moId, 'path': '/DC0/vm/' + name}  # pylint: disable=protected-access
-        # a task: start + filter + wait; a guest shutdown: the call + filter + wait until runtime.powerState is poweredOff
-        assert off.calls == calls_of(NOOP, TASK_WAIT, {call: 1}), mode
+        # a task: start + a read of its state; a guest shutdown: the call + filter + wait until runtime.powerState is poweredOff
+        assert off.calls == calls_of(NOOP, TASK_WAIT if call.endswith('_Task') else SOFT_WAIT, {call: 1}), mode
         assert again.changed is False and again.calls == NOOP
-        assert on.changed is True and on.power['path'] == ['PowerOnVM_Task'] and on.calls == calls_of(NOOP, TASK_WAIT, PowerOnVM_Task=1)
+        # by moid: no look-up, one read of the VM
+        assert on.changed is True and on.power['path'] == ['PowerOnVM_Task'] and on.calls == calls_of(SESSION, TASK_WAIT, RetrievePropertiesEx=1, PowerOnVM_Task=1)
         assert on_again.changed is False and on_again.calls == NOOP
         assert power_state(service_instance, vm) == 'poweredOn'
 
@@ -161,7 +165,7 @@ def test_suspend_then_resume_in_each_mode(fresh_calls, service_instance, collect
         suspend, again, resume = outcomes[3 * index:3 * index + 3]
         call = calls[mode]
         assert suspend.changed is True and suspend.power['path'] == [call] and suspend.power['waited'] is True, mode
-        assert suspend.power['after'] == 'suspended' and suspend.calls == calls_of(NOOP, TASK_WAIT, {call: 1}), mode
+        assert suspend.power['after'] == 'suspended' and suspend.calls == calls_of(NOOP, TASK_WAIT if call.endswith('_Task') else SOFT_WAIT, {call: 1}), mode
         assert again.changed is False and again.calls == NOOP
         assert resume.changed is True and resume.power['path'] == ['PowerOnVM_Task'] and resume.power['before'] == 'suspended'
         assert power_state(service_instance, vms[mode]) == 'poweredOn'
@@ -184,8 +188,8 @@ def test_restart_in_each_mode(fresh_calls, service_instance, collections_path, t
             assert outcome.status == 'ok' and outcome.changed is True and outcome.power['path'] == [call], mode
             assert outcome.power['fallback'] is False and outcome.power['waited'] is (call == 'ResetVM_Task')
             assert outcome.result['restart']['due'] is True
-        # the restart, then ReconfigVM_Task recording the restart time (a second task wait first destroys the first filter)
-        restart_calls = {call: 1} if call == 'RebootGuest' else calls_of(TASK_WAIT, {call: 1}, DestroyPropertyFilter=1)
+        # the restart, then ReconfigVM_Task recording the restart time
+        restart_calls = {call: 1} if call == 'RebootGuest' else calls_of(TASK_WAIT, {call: 1})
         assert first.calls == calls_of(NOOP, restart_calls, TASK_WAIT, ReconfigVM_Task=1), mode
         recorded = recorded_restart(service_instance, vms[mode])
         assert recorded == second.result['restart']['recorded'] and recorded > first.result['restart']['recorded']
@@ -249,8 +253,8 @@ def test_try_soft_falls_back_when_the_guest_ignores_the_request(fresh_calls, ser
     assert resume.changed is True
     assert off.power['path'] == ['ShutdownGuest', 'PowerOffVM_Task'] and off.power['fallback'] is True
     assert off.power['fallback_reason'] == 'poweredOff not reached within 1 seconds after ShutdownGuest'
-    # the soft wait's filter is destroyed before the task's
-    assert off.calls['ShutdownGuest'] == 1 and off.calls['PowerOffVM_Task'] == 1 and off.calls['DestroyPropertyFilter'] == 1
+    # the soft wait's filter stays until the logout (which removes it): the task needs none
+    assert off.calls['ShutdownGuest'] == 1 and off.calls['PowerOffVM_Task'] == 1 and 'DestroyPropertyFilter' not in off.calls
     assert power_state(service_instance, vm) == 'poweredOff'
 
 
@@ -336,7 +340,7 @@ def test_off_to_suspended_with_mode_hard(fresh_calls, service_instance, collecti
                          {'name': 'pw-off-suspend-hard', 'state': 'suspended', 'mode': 'hard'})
     assert suspend.changed is True and suspend.power['path'] == ['PowerOnVM_Task', 'SuspendVM_Task']
     assert suspend.result['diff'] == {'before': {'power_state': 'poweredOff'}, 'after': {'power_state': 'suspended'}}
-    assert suspend.calls == calls_of(NOOP, TASK_WAIT, TASK_WAIT, PowerOnVM_Task=1, SuspendVM_Task=1, DestroyPropertyFilter=1)
+    assert suspend.calls == calls_of(NOOP, TASK_WAIT, TASK_WAIT, PowerOnVM_Task=1, SuspendVM_Task=1)
     assert again.changed is False
     assert power_state(service_instance, vm) == 'suspended'
 
