@@ -154,3 +154,29 @@ def bootstrap_argument_spec(provider_required: bool = True) -> Dict[str, Any]:
         power_cycle=dict(type='bool', default=False),
         force=dict(type='bool', default=False),
     )
+
+
+def subnet_sync_argument_spec() -> Dict[str, Any]:
+    return dict(
+        ledger=dict(type='path'),
+        datacenter=dict(type='str'),
+        subnets=dict(type='list', elements='dict', options=dict(
+            name=dict(type='str', required=True),
+            cidr=dict(type='str', required=True),
+            portgroup=dict(type='str', required=True),
+            range_start=dict(type='str'),
+            range_end=dict(type='str'),
+            gateway=dict(type='str'),
+            reserved=dict(type='list', elements='raw'),
+            nameservers=dict(type='list', elements='str'),
+            search_domains=dict(type='list', elements='str'),
+            mtu=dict(type='int'),
+            direction=dict(type='str', choices=['stepup', 'stepdown', 'random']),
+            additional_portgroups=dict(type='list', elements='str'),
+        )),
+        purge=dict(type='bool', default=False),
+        fix_nics=dict(type='list', elements='dict', options=dict(
+            vm=dict(type='str', required=True),
+            ips=dict(type='list', elements='str', required=True),
+        )),
+    )

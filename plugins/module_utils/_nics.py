@@ -5,7 +5,7 @@
 """NIC reconciliation, KubeVirt style: plain data in, plain data out. PRIVATE to the collection.
 
 vm_network reads a VM's virtual NICs and its guest's view of them (``guest.net``) and turns them into the
-records below (``_nic_devices.py`` does that with pyVmomi); everything after that happens here:
+records below (``_vim_records.py`` does that with pyVmomi); everything after that happens here:
 
     ObservedNic[] + interfaces ──match_nics──► interface name -> NIC  (static MAC > durable record > free NIC on its network)
                                ──plan_nics───► NicPlan: keep / edit / replace / add / remove / unmanaged, with reasons

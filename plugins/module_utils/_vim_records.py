@@ -398,8 +398,10 @@ def subnet_snapshot(inventory: Any) -> Dict[str, Any]:
         where = datacenter(vm)
         catalog = catalogs.get(where, NetworkCatalog(()))
         guest = guest_nics(vm.get('guest.net'))
+        devices = vm.get('config.hardware.device') or []
+        by_key = {nic.key: nic for nic in observed_nics(devices, catalog)}
         nics = []
-        for nic in observed_nics(vm.get('config.hardware.device'), catalog):
+        for nic in (by_key[device.key] for device in devices if device.key in by_key):   # the VM's device order (fix_nics counts in it)
             entry_of = guest_of(nic, guest)
             nics.append({'key': nic.key, 'mac': nic.mac_address, 'portgroup': nic.network,
                          'ips': [address.text for address in entry_of.addresses] if entry_of is not None else []})

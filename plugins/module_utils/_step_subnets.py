@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The subnet ledger's sync with vCenter: one read of the whole inventory, then the ledger. PRIVATE to the collection.
+
+    request = SubnetRequest.of(values)      # validated, before any call
+    sync_subnets(ctx, request)              # subnet_sync
+
+The snapshot comes from the collection's one pyVmomi adapter (``_vim_records.subnet_snapshot``), so a NIC's port group,
+its guest addresses and whether Tools report them are decided as every other module decides them. The ledger work is
+pure (``_subnet_sync``).
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional
+
+from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepResult
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import SqliteLedger, default_ledger_path, path_looks_shared
+from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import check_fix_nics, check_subnets, sync
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vim_records import SNAPSHOT_PROPERTIES, subnet_snapshot
+
+
+@dataclass(frozen=True)
+class SubnetRequest:
+    """subnet_sync's options, validated."""
+    ledger: str = field(default_factory=default_ledger_path)
+    datacenter: Optional[str] = None
+    subnets: Optional[List[Dict[str, Any]]] = None
+    purge: bool = False
+    fix_nics: Optional[List[Dict[str, Any]]] = None
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> 'SubnetRequest':
+        check_subnets(values.get('subnets'))
+        check_fix_nics(values.get('fix_nics'))
+        return cls(ledger=values.get('ledger') or default_ledger_path(), datacenter=values.get('datacenter'), subnets=values.get('subnets'),
+                   purge=bool(values.get('purge')), fix_nics=values.get('fix_nics'))
+
+
+def sync_subnets(ctx: Context, request: SubnetRequest) -> StepResult:
+    """Read every port group, host and VM in one call, then bring the ledger in line (one transaction)."""
+    snapshot = subnet_snapshot(ctx.client.inventory(SNAPSHOT_PROPERTIES))
+    options = dict(subnets=request.subnets, purge=request.purge, fix_nics=request.fix_nics, datacenter=request.datacenter)
+    path = request.ledger
+    new = not os.path.exists(path)
+    report: Dict[str, Any] = {}
+    if new:
+        # A new ledger is empty: a trial in memory finds bad input before the file is created (and in check mode it is
+        # the whole run: nothing is created).
+        with SqliteLedger(':memory:') as trial:
+            report = sync(trial, snapshot, dry_run=True, **options)
+    if not (new and ctx.check_mode):
+        with SqliteLedger(path) as ledger:
+            report = sync(ledger, snapshot, dry_run=ctx.check_mode, **options)
+    diff = report.pop('diff')
+    warnings = report.pop('warnings')
+    shared = path_looks_shared(path)
+    if shared:
+        warnings.insert(0, shared)
+        report['ledger_warning'] = shared
+    for text in warnings:
+        ctx.warn(text)
+    report['ledger'] = path
+    if ctx.diff:
+        report['diff'] = diff
+    changed = bool(report.pop('changed'))
+    return StepResult(changed=changed, result=report)
