@@ -59,13 +59,14 @@ def test_collector_adds_the_callers_problems_to_the_specs():
     """What a module does: the spec's problems and its own (an unknown port group), in one failure."""
     errors = ErrorCollector()
     with errors.catch():
-        validate(parse_network_spec({'interfaces': [{'name': 'eth0', 'mtu': 67}]}))
+        validate(parse_network_spec({'interfaces': [{'name': 'eth0', 'mtu': 67}, {'name': 'Eth1'}]}))
     errors.add_error(UNKNOWN_PORT_GROUP)
     errors.add('wait.timeout', 0, 'must be at least 1 (seconds)')
-    assert len(errors) == 3 and errors
+    assert len(errors) == 4 and errors
     with pytest.raises(SpecErrors) as info:
         errors.raise_if_any()
-    assert [error.path for error in info.value.errors] == ['network.interfaces[0].mtu', 'network.interfaces[1].network', 'wait.timeout']
+    assert [error.path for error in info.value.errors] == [
+        'network.interfaces[0].mtu', 'network.interfaces[1].name', 'network.interfaces[1].network', 'wait.timeout']
 
 
 def test_collector_without_errors_raises_nothing():

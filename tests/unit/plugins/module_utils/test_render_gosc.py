@@ -440,7 +440,9 @@ def test_spec_driven_vm_operator_manifest_linux_prep():
 def test_spec_driven_default_interface_is_dhcp():
     spec = render_sysprep(resolved({'nameservers': ['10.0.0.53']}, SYSPREP))
     (adapter,) = adapters(spec)
-    assert adapter == {'_type': NS + 'IPSettings', 'dnsServerList': ['10.0.0.53'], 'ip': {'_type': NS + 'DhcpIpGenerator'}}
+    # Global DNS is not copied onto a DHCP adapter: on Windows adapter DNS overrides what DHCP hands out.
+    assert adapter == {'_type': NS + 'IPSettings', 'ip': {'_type': NS + 'DhcpIpGenerator'}}
+    assert spec['globalIPSettings']['dnsServerList'] == ['10.0.0.53']
     assert spec['identity']['userData']['computerName']['name'] == 'web01'
 
 
