@@ -105,10 +105,11 @@ def resolve_network(spec: Any, *, macs: Any = None, vm_name: Any = None, provide
     mac_map: Dict[str, Any] = {}
     with errors.catch():
         mac_map = _mac_map(macs)
-    if vm_name is not None and (not isinstance(vm_name, str) or not vm_name):
+    bad_vm_name = vm_name is not None and (not isinstance(vm_name, str) or not vm_name)
+    if bad_vm_name:
         errors.add('vm_name', vm_name, 'must be a non-empty string (the VM name)')
         vm_name = None
-    if need_host_name and not parsed.host_name and not vm_name:
+    if need_host_name and not parsed.host_name and not vm_name and not bad_vm_name:
         errors.add_error(SpecError('network.host_name', '', 'is not set', text='network.host_name is not set and no vm_name was given: '
                                    'set host_name in the network spec, or pass vm_name=<the VM name>, which is the default host name'))
     names = [iface.name for iface in effective_interfaces(parsed)]

@@ -103,9 +103,7 @@ def test_resolve_network_bad_vm_name_and_macs():
         _filters.resolve_network({}, vm_name=5, macs={1: 'x', 2: 'y'})
     assert [str(error) for error in info.value.errors] == [
         'macs: 1 is not an interface name (a string)', 'macs: 2 is not an interface name (a string)',
-        'vm_name: 5 must be a non-empty string (the VM name)',
-        'network.host_name is not set and no vm_name was given: set host_name in the network spec, or pass vm_name=<the VM name>, '
-        'which is the default host name']
+        'vm_name: 5 must be a non-empty string (the VM name)']
 
 
 def renderer(net, *, alpha=1, beta=None):
