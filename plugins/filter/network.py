@@ -31,7 +31,8 @@ def network_config(spec, macs=None, vm_name=None, provider=None):
 @filter_errors
 def netplan(spec, macs=None, gateway_style=_netplan.GATEWAY_KEYS):
     """The cloud-init network-config v2 (netplan) dict."""
-    net = resolve_network(spec, macs=macs, need_host_name=False,
+    # The netplan is what cloud-init takes to the guest: its rules apply (two default routes need different metrics).
+    net = resolve_network(spec, macs=macs, need_host_name=False, provider=CLOUD_INIT,
                           mac_purpose='netplan matches each interface to its NIC by MAC address')
     return _netplan.render_netplan(net, gateway_style)
 

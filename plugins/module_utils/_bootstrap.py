@@ -60,6 +60,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._render._gosc imp
     NO_IPV4_DISABLE,
     REDACTED,
     SECRET_KEY,
+    check_sysprep_options,
     redact,
     render_linux_prep,
     render_sysprep,
@@ -118,6 +119,9 @@ SECTION_DEFAULTS: Dict[str, Dict[str, Any]] = {
     },
 }
 
+# The inline Sysprep options _gosc.check_sysprep_options judges together.
+_SYSPREP_RULE_OPTIONS = ('password', 'auto_logon', 'join_workgroup', 'join_domain', 'domain_admin', 'domain_admin_password', 'domain_ou')
+
 # Sentinel VM property value that no requested value equals (the vApp renderer rejects it as not a scalar).
 _NEVER_EQUAL: Dict[str, Any] = {}
 
@@ -139,6 +143,9 @@ def provider_options(provider: str, sections: Mapping[str, Optional[Mapping[str,
             options[name] = value
     if provider == VAPP_CONFIG and not options['properties']:
         raise ValueError('vapp_config.properties: is empty; give the vApp properties to set as a list of {key, value}')
+    if provider == SYSPREP and options['raw_sysprep'] is None:
+        # Before anything is read from vCenter; the rules that need network.domain_name run when rendering.
+        check_sysprep_options(**{name: options[name] for name in _SYSPREP_RULE_OPTIONS}, network_known=False)
     return options
 
 

@@ -10,6 +10,19 @@ Precedence for each interface field (seeds/000 "Network Configuration Precedence
                    >  network provider defaults (the subnet ledger's ``SubnetDefaults``)
                    >  bootstrap-provider defaults (DHCPv4 for an interface with nothing configured)
 
+Two refinements, documented where users read about precedence (doc fragment network_spec,
+filter docs):
+
+- Addresses merge per IP family: an interface's own addresses (or DHCP) of a family replace the
+  subnet's for that family only.  VM Operator replaces the provider's addresses of every family,
+  but there the provider comes with the network; here the user names ``subnet`` on purpose, the
+  ledger allocates only for a family the interface lacks (``_ipam``), and a subnet has one family.
+  So ``addresses: [10.0.0.10/24]`` with an IPv6 subnet is a dual-stack request; dropping the
+  allocation would leave a ledger address the guest never uses.  To have no address from a
+  subnet, do not name it (name its port group in ``network``).
+- Sysprep: a DHCP adapter gets only its interface's own DNS servers, no global or subnet ones
+  (Windows lets adapter DNS override what DHCP hands out).
+
 The resolver never allocates addresses: it only reads what the caller looked up
 in the ledger (``subnets``) and on the VM (``macs``, ``adapter_types``).
 """
@@ -23,6 +36,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import (
     DEFAULT_ADAPTER_TYPE,
     NO_GATEWAY,
+    SYSPREP,
+    ErrorCollector,
     InterfaceSpec,
     NetworkRef,
     NetworkSpec,
@@ -30,10 +45,12 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._model import (
     ResolvedNetwork,
     SpecError,
     SubnetDefaults,
+    raise_errors,
 )
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import (
     ADAPTER_TYPES,
     canonical_ip,
+    host_name_problems,
     is_usable_ip,
     normalize_adapter_type,
     normalize_mac,
@@ -56,41 +73,60 @@ def resolve(spec: NetworkSpec, *, vm_name: str, provider: Optional[str] = None,
             use_global_search_domains_as_default: bool = True) -> ResolvedNetwork:
     """Apply precedence and defaults; validate first so no caller can skip it.
 
+    Every problem is reported at once (``SpecErrors`` for several): the spec's rules, then each
+    interface's MAC, adapter type and subnet defaults, in interface order.
+
+    ``vm_name`` stands in for an unset host name.  With a ``provider`` (each one writes the host
+    name) a VM name that is not a valid host name is an error that says to set host_name; without
+    one (vm_network: nothing is rendered for the guest) it is not judged, and ``host_name`` is ''
+    (the intended config leaves it out).
     ``macs``: interface name -> the MAC of the VM's NIC (any case, ``-`` or ``:``).
     ``subnets``: interface name -> what the subnet ledger supplies for it.
     ``adapter_types``: the VM class's adapter types, for the i-th interface.
     ``default_network``: the port group of any interface that names none (and of the default interface).
     """
-    validate(spec, provider=provider, vm_name=vm_name)
+    errors = ErrorCollector()
+    with errors.catch():
+        validate(spec, provider=provider, vm_name=vm_name, use_global_nameservers_as_default=use_global_nameservers_as_default,
+                 use_global_search_domains_as_default=use_global_search_domains_as_default)
     macs = macs or {}
     subnets = subnets or {}
-    if spec.disabled:
-        interfaces: Tuple[InterfaceSpec, ...] = ()
-    elif spec.interfaces:
-        interfaces = spec.interfaces
-    else:
-        interfaces = (InterfaceSpec(name=DEFAULT_INTERFACE_NAME),)
-
+    interfaces = effective_interfaces(spec)
     resolved: List[ResolvedInterface] = []
     applied: List[Tuple[str, SubnetDefaults]] = []
     for index, iface in enumerate(interfaces):
         path = 'network.interfaces[%d]' % index
-        defaults = _subnet_defaults(iface, subnets, path)
+        defaults = _NO_SUBNET_DEFAULTS
+        adapter_type = DEFAULT_ADAPTER_TYPE
+        mac_address = None
+        with errors.catch():
+            defaults = _subnet_defaults(iface, subnets, path)
+        with errors.catch():
+            adapter_type = _adapter_type(iface, index, adapter_types)
+        with errors.catch():
+            mac_address = _mac_address(iface, macs, path)
         if defaults is not _NO_SUBNET_DEFAULTS:
             applied.append((iface.name, defaults))
+        ip_settings = _ip_settings(iface, defaults)
+        # Sysprep writes DNS servers on each adapter, and on Windows they override what DHCP hands out:
+        # a DHCP adapter gets only the DNS its interface names itself (vSphere's IPSettings.dnsServerList).
+        use_defaults = not (provider == SYSPREP and _on_dhcp(ip_settings))
         resolved.append(ResolvedInterface(
             name=iface.name,
             guest_device_name=iface.guest_device_name or iface.name,
             network=iface.network or default_network,
-            adapter_type=_adapter_type(iface, index, adapter_types),
-            mac_address=_mac_address(iface, macs, path),
+            adapter_type=adapter_type,
+            mac_address=mac_address,
             subnet=iface.subnet or defaults.subnet or None,
-            mtu=iface.mtu if iface.mtu is not None else defaults.mtu,
+            mtu=iface.mtu if iface.mtu else (defaults.mtu or None),
             routes=iface.routes,
-            nameservers=_dns_list(iface.nameservers, spec.nameservers, use_global_nameservers_as_default, defaults.nameservers),
-            search_domains=_dns_list(iface.search_domains, spec.search_domains, use_global_search_domains_as_default, defaults.search_domains),
-            **_ip_settings(iface, defaults)
+            nameservers=_dns_list(iface.nameservers, spec.nameservers, use_global_nameservers_as_default and use_defaults,
+                                  defaults.nameservers if use_defaults else ()),
+            search_domains=_dns_list(iface.search_domains, spec.search_domains, use_global_search_domains_as_default and use_defaults,
+                                     defaults.search_domains if use_defaults else ()),
+            **ip_settings
         ))
+    errors.raise_if_any()
 
     if applied:
         _validate_with_subnet_defaults(spec, resolved, applied, provider=provider, vm_name=vm_name)
@@ -102,7 +138,7 @@ def resolve(spec: NetworkSpec, *, vm_name: str, provider: Optional[str] = None,
     search_domains = unique(spec.search_domains) or unique([sd for defaults in applied_defaults for sd in defaults.search_domains])
     return ResolvedNetwork(
         vm_name=vm_name,
-        host_name=spec.host_name or vm_name,
+        host_name=_host_name(spec, vm_name),
         domain_name=spec.domain_name,
         nameservers=nameservers,
         search_domains=search_domains,
@@ -110,6 +146,27 @@ def resolve(spec: NetworkSpec, *, vm_name: str, provider: Optional[str] = None,
         interfaces=tuple(resolved),
         provider=provider,
     )
+
+
+def effective_interfaces(spec: NetworkSpec) -> Tuple[InterfaceSpec, ...]:
+    """The spec's interfaces; one default interface when none are given; none when networking is disabled."""
+    if spec.disabled:
+        return ()
+    return spec.interfaces or (InterfaceSpec(name=DEFAULT_INTERFACE_NAME),)
+
+
+def _host_name(spec: NetworkSpec, vm_name: str) -> str:
+    """The spec's host name, else the VM name when it can be one ('' when it cannot: validate judged it where it matters)."""
+    if spec.host_name:
+        return spec.host_name
+    if vm_name and not host_name_problems(vm_name, domain_name=spec.domain_name):
+        return vm_name
+    return ''
+
+
+def _on_dhcp(ip_settings: Mapping[str, Any]) -> bool:
+    """A Windows adapter on DHCP: DHCPv4, or no IPv4 at all and DHCPv6."""
+    return bool(ip_settings['dhcp4'] or (not ip_settings['addresses4'] and ip_settings['dhcp6']))
 
 
 def _subnet_defaults(iface: InterfaceSpec, subnets: Mapping[str, SubnetDefaults], path: str) -> SubnetDefaults:
@@ -261,22 +318,27 @@ def _validate_with_subnet_defaults(spec: NetworkSpec, resolved: Sequence[Resolve
         validate(merged, provider=provider, vm_name=vm_name, check_support=False)
     except SpecError as error:
         origin = ', '.join('%s from subnet %s' % (name, defaults.subnet) for name, defaults in applied)
-        raise SpecError(error.path, error.value, '%s (after applying the ledger defaults: %s)' % (error.reason, origin)) from error
+        raise_errors([SpecError(single.path, single.value, '%s (after applying the ledger defaults: %s)' % (single.reason, origin))
+                      for single in error.errors])
 
 
 def intended_config(net: ResolvedNetwork) -> Dict[str, Any]:
     """The intended network config: VM Operator's ``status.network.config`` in snake_case.
 
-    Empty or unset keys are left out (``name`` always stays); addresses list IPv4 first.
+    Empty or unset keys are left out (``name`` always stays); addresses list IPv4 first.  So is
+    ``dns.host_name`` when there is none: no host_name in the spec and a VM name that cannot be
+    one (``DC0_H0_VM0``), which only a step that renders nothing for the guest accepts.
     """
-    dns: Dict[str, Any] = {'host_name': net.host_name}
+    dns: Dict[str, Any] = {}
+    if net.host_name:
+        dns['host_name'] = net.host_name
     if net.domain_name:
         dns['domain_name'] = net.domain_name
     if net.nameservers:
         dns['nameservers'] = list(net.nameservers)
     if net.search_domains:
         dns['search_domains'] = list(net.search_domains)
-    config: Dict[str, Any] = {'dns': dns}
+    config: Dict[str, Any] = {'dns': dns} if dns else {}
     if net.interfaces:
         config['interfaces'] = [_interface_config(iface) for iface in net.interfaces]
     return config

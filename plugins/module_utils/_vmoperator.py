@@ -27,9 +27,11 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._model import (
     LINUX_PREP,
     SYSPREP,
     VAPP_CONFIG,
+    ErrorCollector,
     SpecError,
 )
-from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec, spec_to_dict, validate
+from ansible_collections.guestnet.vsphere.plugins.module_utils._render._cloudinit import normalize_users
+from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import check_provider_support, parse_network_spec, spec_to_dict, validate
 
 API_GROUP = 'vmoperator.vmware.com'
 API_VERSIONS = tuple('%s/v1alpha%d' % (API_GROUP, number) for number in range(1, 7))
@@ -106,30 +108,36 @@ def from_vm_operator(manifest: Mapping) -> Dict[str, Any]:
     for key in ('name', 'namespace'):
         if metadata.get(key):
             result[key] = metadata[key]
+    # Every section is converted even when another one is bad, so all problems are reported at once.
+    errors = ErrorCollector()
     consumed = set(_SCALAR_FIELDS) | set(_POWER_MODE_FIELDS) | {'powerState'}
+    network: Any = {}
+    bootstrap: Optional[Dict[str, Any]] = None
     if v1alpha1:
         consumed |= {'networkInterfaces', 'vmMetadata'}
-        network = _v1alpha1_network(spec.get('networkInterfaces'), 'manifest.spec.networkInterfaces')
-        bootstrap = _v1alpha1_bootstrap(spec.get('vmMetadata'), 'manifest.spec.vmMetadata')
+        with errors.catch():
+            network = _v1alpha1_network(spec.get('networkInterfaces'), 'manifest.spec.networkInterfaces')
+        with errors.catch():
+            bootstrap = _v1alpha1_bootstrap(spec.get('vmMetadata'), 'manifest.spec.vmMetadata')
     else:
         consumed |= {'network', 'bootstrap', 'image'}
         network = spec.get('network') or {}
-        bootstrap = _bootstrap(spec['bootstrap'], 'manifest.spec.bootstrap') if spec.get('bootstrap') is not None else None
-
-    guest_id = str(spec.get('guestID') or '')
-    provider = bootstrap['provider'] if bootstrap else None
-    parsed = parse_network_spec(network, path='manifest.spec.network')
-    validate(parsed, provider=provider, windows=guest_id.lower().startswith('win'), vm_name=metadata.get('name'),
-             path='manifest.spec.network')
-    result['network'] = spec_to_dict(parsed)
+        if spec.get('bootstrap') is not None:
+            with errors.catch():
+                bootstrap = _bootstrap(spec['bootstrap'], 'manifest.spec.bootstrap')
+    with errors.catch():
+        result['network'] = _network(network, bootstrap, metadata.get('name'), str(spec.get('guestID') or ''), bootstrap_ok=not errors)
     if bootstrap:
         result['bootstrap'] = bootstrap
 
     if spec.get('powerState'):
-        result['power_state'] = _enum(spec['powerState'], _POWER_STATES, 'manifest.spec.powerState', 'PoweredOn, PoweredOff, Suspended')
+        with errors.catch():
+            result['power_state'] = _enum(spec['powerState'], _POWER_STATES, 'manifest.spec.powerState', 'PoweredOn, PoweredOff, Suspended')
     for field, key in _POWER_MODE_FIELDS.items():
         if spec.get(field):
-            result[key] = _enum(spec[field], _POWER_MODES, 'manifest.spec.' + field, 'Hard, Soft, TrySoft')
+            with errors.catch():
+                result[key] = _enum(spec[field], _POWER_MODES, 'manifest.spec.' + field, 'Hard, Soft, TrySoft')
+    errors.raise_if_any()
     for field, key in _SCALAR_FIELDS.items():
         if spec.get(field) not in (None, ''):
             result[key] = spec[field]
@@ -140,6 +148,32 @@ def from_vm_operator(manifest: Mapping) -> Dict[str, Any]:
     if ignored:
         result['ignored'] = ignored
     return result
+
+
+def _network(network: Any, bootstrap: Optional[Mapping[str, Any]], vm_name: Optional[str], guest_id: str, *,
+             bootstrap_ok: bool) -> Dict[str, Any]:
+    """Parse and validate the network as VM Operator's webhook does, against the bootstrap it comes with.
+
+    The VM name is judged as the host name whatever the bootstrap (the webhook checks ``metadata.name``).
+    Without ``spec.bootstrap`` the fields only a provider takes into the guest are refused, as the
+    webhook refuses them (``guestDeviceName``: nothing would rename the NIC).  With cloud-init,
+    global DNS that ``useGlobal*AsDefault: false`` keeps from every interface is refused too.
+    """
+    path = 'manifest.spec.network'
+    parsed = parse_network_spec(network, path=path)
+    provider = bootstrap['provider'] if bootstrap else None
+    cloud_init = (bootstrap or {}).get(CLOUD_INIT) or {}
+    errors = ErrorCollector()
+    with errors.catch():
+        validate(parsed, provider=provider, windows=guest_id.lower().startswith('win'), vm_name=vm_name, path=path,
+                 vm_name_is_host_name=True,
+                 use_global_nameservers_as_default=cloud_init.get('use_global_nameservers_as_default') is not False,
+                 use_global_search_domains_as_default=cloud_init.get('use_global_search_domains_as_default') is not False)
+    if provider is None and bootstrap_ok:
+        with errors.catch():
+            check_provider_support(parsed, None, path)
+    errors.raise_if_any()
+    return spec_to_dict(parsed)
 
 
 def _mapping(value: Any, path: str) -> Mapping:
@@ -249,6 +283,8 @@ def _cloud_init(data: Mapping, path: str) -> Dict[str, Any]:
 def _cloud_config(data: Mapping, path: str) -> Dict[str, Any]:
     """VM Operator's CloudConfig is cloud-config already, except defaultUserEnabled and secret references."""
     result = _convert_tree({key: value for key, value in data.items() if key != 'defaultUserEnabled'}, path)
+    # VM Operator's API types users[].inactive as an int32 and writes it as a string, as cloud-init's schema wants.
+    result = normalize_users(result, path)
     if data.get('defaultUserEnabled'):
         # cloud-init keeps its default user only when "default" is listed (VM Operator prepends it too).
         result['users'] = ['default'] + list(result.get('users') or [])

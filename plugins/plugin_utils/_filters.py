@@ -29,8 +29,8 @@ from ansible.errors import AnsibleFilterError
 from ansible.release import __version__ as ansible_core_version
 from jinja2 import Undefined
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._model import ResolvedNetwork
-from ansible_collections.guestnet.vsphere.plugins.module_utils._resolver import resolve
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import ErrorCollector, ResolvedNetwork, SpecError
+from ansible_collections.guestnet.vsphere.plugins.module_utils._resolver import effective_interfaces, resolve
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
 
 COLLECTION = 'guestnet.vsphere'
@@ -89,33 +89,47 @@ def resolve_network(spec: Any, *, macs: Any = None, vm_name: Any = None, provide
                     need_host_name: bool = True, mac_purpose: Optional[str] = None) -> ResolvedNetwork:
     """Parse, validate and resolve a network spec (snake_case or camelCase) for a filter.
 
+    Every problem is reported at once (``SpecErrors``): the arguments, the spec's rules and the
+    missing MACs.  Only a spec that does not parse stops early.
+
     ``macs``: interface name -> MAC of the VM's NIC; a name that is no interface of the network is
     an error (a typo would otherwise drop the MAC silently).  ``vm_name`` stands in for an unset
     ``host_name``; with ``need_host_name`` one of the two must be given.  ``provider`` checks the
-    spec against that bootstrap provider's capability table.  ``mac_purpose`` (why MACs are
-    needed, e.g. ``netplan matches each interface to its NIC by MAC address``) makes a missing
-    MAC an error that names the interfaces without one.
+    spec against that bootstrap provider's capability table (and judges the VM name as the host
+    name it would write).  ``mac_purpose`` (why MACs are needed, e.g. ``netplan matches each
+    interface to its NIC by MAC address``) makes a missing MAC an error that names the interfaces
+    without one.
     """
     parsed = parse_network_spec(spec)
-    mac_map = _mac_map(macs)
-    if vm_name is not None and (not isinstance(vm_name, str) or not vm_name):
-        raise ValueError('vm_name: %r must be a non-empty string (the VM name)' % (vm_name,))
-    if need_host_name and not parsed.host_name and not vm_name:
-        raise ValueError('network.host_name is not set and no vm_name was given: set host_name in the network spec, '
-                         'or pass vm_name=<the VM name>, which is the default host name')
-    # Without need_host_name the host name is not rendered (netplan): '' skips its checks.
-    net = resolve(parsed, vm_name=vm_name or parsed.host_name or '', provider=provider, macs=mac_map)
-    names = [iface.name for iface in net.interfaces]
+    errors = ErrorCollector()
+    mac_map: Dict[str, Any] = {}
+    with errors.catch():
+        mac_map = _mac_map(macs)
+    bad_vm_name = vm_name is not None and (not isinstance(vm_name, str) or not vm_name)
+    if bad_vm_name:
+        errors.add('vm_name', vm_name, 'must be a non-empty string (the VM name)')
+        vm_name = None
+    if need_host_name and not parsed.host_name and not vm_name and not bad_vm_name:
+        errors.add_error(SpecError('network.host_name', '', 'is not set', text='network.host_name is not set and no vm_name was given: '
+                                   'set host_name in the network spec, or pass vm_name=<the VM name>, which is the default host name'))
+    names = [iface.name for iface in effective_interfaces(parsed)]
     for name in mac_map:
         if name not in names:
-            raise ValueError('macs: %s is not an interface of this network; its interfaces: %s'
-                             % (name, ', '.join(names) if names else 'none (the network is disabled)'))
-    missing = [iface.name for iface in net.interfaces if not iface.mac_address]
+            errors.add('macs', name, 'is not an interface of this network; its interfaces: %s'
+                       % (', '.join(names) if names else 'none (the network is disabled)'))
+    net = None
+    with errors.catch():
+        # Without need_host_name the host name is not rendered (netplan): '' skips its checks.
+        net = resolve(parsed, vm_name=vm_name or parsed.host_name or '', provider=provider, macs=mac_map)
+    missing = [iface.name for iface in effective_interfaces(parsed) if not iface.mac_address and mac_map.get(iface.name) is None]
     if mac_purpose and missing:
-        raise ValueError('%s no MAC address, and %s: pass macs={%s} (interface name -> MAC address of the VM\'s NIC), '
-                         'or set mac_address on the interface in the spec'
-                         % ('interface %s has' % missing[0] if len(missing) == 1 else 'interfaces %s have' % ', '.join(missing),
-                            mac_purpose, ', '.join("'%s': '00:50:56:...'" % name for name in missing)))
+        reason = ('no MAC address, and %s: pass macs={%s} (interface name -> MAC address of the VM\'s NIC), or set mac_address on '
+                  'the interface in the spec' % (mac_purpose, ', '.join("'%s': '00:50:56:...'" % name for name in missing)))
+        errors.add_error(SpecError('macs', ', '.join(missing), ('has ' if len(missing) == 1 else 'have ') + reason,
+                                   text='%s %s' % ('interface %s has' % missing[0] if len(missing) == 1
+                                                   else 'interfaces %s have' % ', '.join(missing), reason)))
+    errors.raise_if_any()
+    assert net is not None      # resolve raised otherwise, and that is in errors
     return net
 
 
@@ -123,10 +137,13 @@ def _mac_map(macs: Any) -> Dict[str, Any]:
     if macs is None:
         return {}
     if not isinstance(macs, Mapping):
-        raise ValueError('macs: must be a mapping of interface name -> MAC address, not %s' % type(macs).__name__)
+        raise SpecError('macs', type(macs).__name__, 'must be a mapping of interface name -> MAC address',
+                        text='macs: must be a mapping of interface name -> MAC address, not %s' % type(macs).__name__)
+    errors = ErrorCollector()
     for name in macs:
         if not isinstance(name, str):
-            raise ValueError('macs: %r is not an interface name (a string)' % (name,))
+            errors.add('macs', name, 'is not an interface name (a string)')
+    errors.raise_if_any()
     return dict(macs)
 
 

@@ -30,7 +30,7 @@ import re
 import zlib
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._model import ResolvedNetwork
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import ErrorCollector, ResolvedNetwork, SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._render._netplan import GATEWAY_KEYS, render_netplan
 
 GZIP_BASE64 = 'gzip+base64'
@@ -49,6 +49,9 @@ _GZIP_MAGIC = b'\x1f\x8b'
 _YAML_UNSAFE_CHARACTERS = re.compile('[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]')
 # Control characters that never occur in text, used to tell decoded base64 text from noise.
 _BINARY_CONTROL_CHARACTERS = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+# users[] options cloud-init hands to useradd only when they are strings (Distro.add_user skips any
+# other type without a word); its schema types them as strings.  uid is converted by cloud-init itself.
+USER_STRING_OPTIONS = ('expiredate', 'gecos', 'hashed_passwd', 'homedir', 'inactive', 'passwd', 'primary_group', 'selinux_user', 'shell')
 
 
 def render_metadata(net: ResolvedNetwork, *, instance_id: str, ssh_authorized_keys: Iterable[str] = (),
@@ -84,7 +87,9 @@ def render_userdata(cloud_config: Optional[Mapping[str, Any]] = None, raw: Optio
     """Return the user-data text, or None when there is none.
 
     ``cloud_config`` becomes ``#cloud-config`` plus a JSON body, which YAML parsers read exactly
-    (no ``yes``/``on``/``0755`` surprises). Unlike VM Operator there is no ``## template: jinja``
+    (no ``yes``/``on``/``0755`` surprises).  ``users[].inactive`` given as a number is written as
+    a string, as cloud-init's schema types it (cloud-init would drop a number silently); the other
+    string-typed useradd options (``shell``, ``expiredate``, ...) must be strings. Unlike VM Operator there is no ``## template: jinja``
     header, so ``{{ }}`` in user content reaches the guest as written.
     ``raw`` is used as given after undoing any base64 and gzip layers, so user-data that was
     already encoded is not encoded twice (VM Operator's TryToDecodeBase64Gzip).
@@ -160,11 +165,57 @@ def _optional_bool(name: str, value: Optional[bool]) -> bool:
     return bool(value)
 
 
+def user_inactive(value: Any, path: str) -> str:
+    """A user's ``inactive`` (days until the account is disabled) as the string cloud-init's schema wants.
+
+    A whole number becomes its text, as VM Operator writes its int32 ``inactive``; cloud-init
+    would silently drop a number.  Anything else but text is an error.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise SpecError(path, value, 'must be a number of days (cloud-init takes it as a string, such as "30")')
+
+
+def normalize_users(cloud_config: Mapping[str, Any], path: str) -> Dict[str, Any]:
+    """``cloud_config`` with every ``users[].inactive`` a string (a copy; the rest is left as it is)."""
+    users = cloud_config.get('users')
+    if not isinstance(users, list):
+        return dict(cloud_config)
+    normalized = []
+    errors = ErrorCollector()
+    for index, user in enumerate(users):
+        if isinstance(user, Mapping) and user.get('inactive') is not None:
+            with errors.catch():
+                user = dict(user, inactive=user_inactive(user['inactive'], '%s.users[%d].inactive' % (path, index)))
+        normalized.append(user)
+    errors.raise_if_any()
+    return dict(cloud_config, users=normalized)
+
+
+def _check_user_strings(cloud_config: Mapping[str, Any], path: str) -> None:
+    """useradd options cloud-init would skip silently because they are not strings (the message shows the type, never a password)."""
+    users = cloud_config.get('users')
+    errors = ErrorCollector()
+    for index, user in enumerate(users if isinstance(users, list) else ()):
+        if not isinstance(user, Mapping):
+            continue
+        for option in USER_STRING_OPTIONS:
+            value = user.get(option)
+            if option != 'inactive' and value is not None and not isinstance(value, str):
+                errors.add('%s.users[%d].%s' % (path, index, option), type(value).__name__,
+                           'must be a string: cloud-init ignores any other type (its schema types %s as a string)' % option)
+    errors.raise_if_any()
+
+
 def _render_cloud_config(cloud_config: Mapping[str, Any]) -> Optional[str]:
     if not isinstance(cloud_config, Mapping):
         raise ValueError('cloud_config: must be a mapping, not %s' % type(cloud_config).__name__)
     if not cloud_config:
         return None
+    cloud_config = normalize_users(cloud_config, 'cloud_config')
+    _check_user_strings(cloud_config, 'cloud_config')
     _check_plain_data(cloud_config, 'cloud_config')
     body = json.dumps(cloud_config, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
     body = _YAML_UNSAFE_CHARACTERS.sub(lambda match: '\\u%04x' % ord(match.group()), body)

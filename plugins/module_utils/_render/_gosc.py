@@ -30,6 +30,10 @@ Decisions (see also docs/developing.md):
 - Sysprep ``identification``: ``domain_admin`` without ``join_domain`` joins
   ``net.domain_name`` (VM Operator joins spec.network.domainName); with neither a domain nor a
   workgroup the VM joins the workgroup ``WORKGROUP`` (the Windows default, as peers do).
+  ``join_workgroup`` with any domain option or with ``net.domain_name`` is an error, and so is
+  ``auto_logon`` without ``password`` (``check_sysprep_options``).
+- Sysprep DHCP adapters carry no global or subnet DNS (the resolver leaves it off): Windows
+  adapter DNS overrides what DHCP hands out (vSphere's ``IPSettings.dnsServerList``).
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -41,6 +45,7 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import (
+    ErrorCollector,
     ResolvedInterface,
     ResolvedNetwork,
     SpecError,
@@ -170,6 +175,15 @@ def render_sysprep(  # pylint: disable=too-many-arguments,too-many-locals
                              % ', '.join(given))
         identity = vim_data(_SYSPREP_TEXT, value=raw_sysprep)
     else:
+        _check_type('password', password, str)
+        _check_type('auto_logon', auto_logon, bool, optional=False)
+        for name, value in (('join_workgroup', join_workgroup), ('join_domain', join_domain),
+                            ('domain_admin', domain_admin), ('domain_ou', domain_ou)):
+            _check_type(name, value, str)
+        _check_type('domain_admin_password', domain_admin_password, str)
+        check_sysprep_options(password=password, auto_logon=auto_logon, join_workgroup=join_workgroup, join_domain=join_domain,
+                              domain_admin=domain_admin, domain_admin_password=domain_admin_password, domain_ou=domain_ou,
+                              domain_name=net.domain_name)
         identity = vim_data(
             _NS + 'Sysprep',
             guiUnattended=_gui_unattended(password, time_zone, auto_logon, auto_logon_count),
@@ -179,6 +193,63 @@ def render_sysprep(  # pylint: disable=too-many-arguments,too-many-locals
                                            domain_admin_password=domain_admin_password, domain_ou=domain_ou),
         )
     return _specification(net, identity, per_adapter_dns=True, no_ipv4=no_ipv4)
+
+
+def check_sysprep_options(  # pylint: disable=too-many-arguments
+    *,
+    password: Optional[str] = None,
+    auto_logon: Optional[bool] = False,
+    join_workgroup: Optional[str] = None,
+    join_domain: Optional[str] = None,
+    domain_admin: Optional[str] = None,
+    domain_admin_password: Optional[str] = None,
+    domain_ou: Optional[str] = None,
+    domain_name: Optional[str] = None,
+    network_known: bool = True,
+) -> None:
+    """The rules between inline Sysprep options, every broken one at once (messages never show a password).
+
+    - ``auto_logon`` needs ``password``: Windows logs on as Administrator with it, and vSphere
+      documents that the customization fails with a blank one (``GuiUnattended.autoLogon``).
+    - A VM joins a workgroup or a domain: ``join_workgroup`` with ``join_domain``, ``domain_admin``,
+      ``domain_admin_password`` or ``domain_ou`` is an error, and so is ``join_workgroup`` with
+      ``network.domain_name``, the domain Sysprep joins (VM Operator joins spec.network.domainName
+      and refuses joinWorkgroup with it) -- rather than silently picking one.
+    - Joining a domain needs its name (``join_domain`` or ``network.domain_name``), ``domain_admin``
+      and ``domain_admin_password``.
+
+    ``network_known=False`` (the options checked before the network is resolved) skips the rules
+    that need ``domain_name``; ``render_sysprep`` checks them all.
+    """
+    errors = ErrorCollector()
+    if auto_logon and password is None:
+        errors.add_error(SpecError('auto_logon', True, 'needs password', text=(
+            'auto_logon needs password: Windows logs on as Administrator with it after customization, and vSphere documents that '
+            'the customization fails without one; set password, or auto_logon: false')))
+    domain_options = [name for name, value in (('join_domain', join_domain), ('domain_admin', domain_admin),
+                                               ('domain_admin_password', domain_admin_password), ('domain_ou', domain_ou))
+                      if value is not None]
+    if join_workgroup is not None:
+        if domain_options:
+            errors.add_error(SpecError('join_workgroup', join_workgroup, 'conflicts with %s' % ' and '.join(domain_options), text=(
+                'join_workgroup and %s are mutually exclusive: a VM joins a workgroup or a domain' % ' and '.join(domain_options))))
+        elif network_known and domain_name:
+            errors.add_error(SpecError('join_workgroup', join_workgroup, 'conflicts with network.domain_name', text=(
+                'join_workgroup and network.domain_name (%s) are mutually exclusive: Sysprep joins the domain network.domain_name '
+                'names (as VM Operator joins spec.network.domainName, which it refuses with joinWorkgroup); to join the workgroup %s, '
+                'leave network.domain_name unset; to join the domain, give domain_admin and domain_admin_password instead of '
+                'join_workgroup' % (domain_name, join_workgroup))))
+    elif domain_options:
+        domain = join_domain or domain_name
+        if join_domain is None and network_known and not domain_name:
+            errors.add_error(SpecError('join_domain', '', 'is not set', text=(
+                'join_domain is not set and network.domain_name is empty: name the domain that %s is for' % ' and '.join(domain_options))))
+        missing = [name for name, value in (('domain_admin', domain_admin), ('domain_admin_password', domain_admin_password))
+                   if value is None]
+        if missing:
+            errors.add_error(SpecError(missing[0], '', 'is not set', text=(
+                'joining %s needs %s' % ('the domain %s' % domain if domain else 'a domain', ' and '.join(missing)))))
+    errors.raise_if_any()
 
 
 def redact(data: Any) -> Any:
@@ -278,28 +349,13 @@ def _identification(  # pylint: disable=too-many-arguments
     domain_admin_password: Optional[str],
     domain_ou: Optional[str],
 ) -> Dict[str, Any]:
-    for name, value in (('join_workgroup', join_workgroup), ('join_domain', join_domain),
-                        ('domain_admin', domain_admin), ('domain_ou', domain_ou)):
-        _check_type(name, value, str)
-    domain_options = [name for name, value in (('join_domain', join_domain), ('domain_admin', domain_admin),
-                                               ('domain_admin_password', domain_admin_password), ('domain_ou', domain_ou))
-                      if value is not None]
+    # check_sysprep_options has judged the combination.
     if join_workgroup is not None:
-        if domain_options:
-            raise ValueError('join_workgroup and %s are mutually exclusive: a VM joins a workgroup or a domain'
-                             % ' and '.join(domain_options))
         return vim_data(_NS + 'Identification', joinWorkgroup=join_workgroup)
-    if not domain_options:
+    if join_domain is None and domain_admin is None and domain_admin_password is None and domain_ou is None:
         return vim_data(_NS + 'Identification', joinWorkgroup=DEFAULT_WORKGROUP)
     if join_domain is None:
-        if not net.domain_name:
-            raise ValueError('join_domain is not set and network.domain_name is empty: name the domain that %s is for'
-                             % ' and '.join(domain_options))
         join_domain = net.domain_name
-    missing = [name for name, value in (('domain_admin', domain_admin), ('domain_admin_password', domain_admin_password))
-               if value is None]
-    if missing:
-        raise ValueError('joining the domain %s needs %s' % (join_domain, ' and '.join(missing)))
     return vim_data(
         _NS + 'Identification',
         joinDomain=join_domain,

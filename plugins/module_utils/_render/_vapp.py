@@ -9,8 +9,9 @@ Template helpers
     the intended config (``_resolver.intended_config``; shape in docs/developing.md), for Jinja
     filters.  Where VM Operator logs an error and passes the raw ``{{ ... }}`` text through, these
     raise ``VappTemplateError``.  They also fail on input VM Operator tolerates: a DHCP-only NIC
-    for ``ips_from_nic`` (VM Operator returns an empty list), an unparsable address for
-    ``is_usable_ip`` (VM Operator answers false), a negative NIC index.  ``first_ip`` prefers a
+    for ``ips_from_nic`` (VM Operator returns an empty list), a negative NIC index.
+    ``is_usable_ip`` answers false for text that is no IP, as VM Operator does (templates use it
+    in conditions).  ``first_ip`` prefers a
     usable address in both families (VM Operator: IPv6 only).  VM Operator's classful ``IP``
     function is left out on purpose.
 
@@ -154,9 +155,18 @@ def format_nameservers(config_or_list: Union[Mapping[str, Any], Sequence[str]], 
     return delimiter.join(str(nameserver) for nameserver in nameservers)
 
 
-def is_usable_ip(ip: str) -> bool:
-    """Whether an IP (or CIDR) is usable off the local link: not unspecified, loopback or link-local."""
-    return is_usable_address(_parse_ip('is_usable_ip', ip))
+def is_usable_ip(ip: Optional[str]) -> bool:
+    """Whether an IP (or CIDR) is usable off the local link: not unspecified, loopback or link-local.
+
+    Text that is no IP address or CIDR (``''``, ``localhost``, ``10.0.0.256``) and None are not
+    usable: false, as VM Operator's IsUsableIP answers, so a template can test any value in a
+    condition.  A value that is not text (a list of addresses, a number) is an error: it is a
+    mistake in the template, not an address.
+    """
+    if ip is not None and not isinstance(ip, str):
+        raise VappTemplateError("is_usable_ip: expects one address (text), got %s; for a list use map('guestnet.vsphere.is_usable_ip')"
+                                % type(ip).__name__)
+    return is_usable_address(ip)
 
 
 def _family(family: Optional[Union[int, str]]) -> Optional[int]:

@@ -119,9 +119,18 @@ def test_vm_name_must_be_a_non_empty_string(vm_name):
     assert 'vm_name: %r must be a non-empty string' % (vm_name,) in error_of(network_config, SPEC, vm_name=vm_name)
 
 
-def test_a_bad_vm_name_is_reported_as_the_host_name():
-    message = error_of(network_config, {}, vm_name='web_01')
-    assert message.startswith('network.host_name: web_01 is not a valid host name (the VM name, used because host_name is not set)')
+def test_a_vm_name_that_cannot_be_a_host_name_is_left_out_without_a_provider():
+    """vCenter VM names often hold underscores; without a provider nothing writes the host name."""
+    result = network_config({'domain_name': 'example.com'}, vm_name='DC0_H0_VM0')
+    assert result['dns'] == {'domain_name': 'example.com'}
+    assert 'dns' not in network_config({}, vm_name='DC0_H0_VM0')
+
+
+def test_a_bad_vm_name_is_reported_as_the_host_name_with_a_provider():
+    message = error_of(network_config, {}, vm_name='web_01', provider='cloud_init')
+    assert message.startswith('network.host_name: web_01 is not a valid host name: use letters, digits and hyphens')
+    assert message.endswith('it is the VM name, used because host_name is not set, and cloud_init writes it into the guest: '
+                            'set network.host_name to a valid name')
 
 
 def test_empty_spec_is_one_dhcp_interface():
@@ -232,6 +241,38 @@ def test_netplan_names_every_interface_without_a_mac():
     message = error_of(netplan, SPEC)
     assert message.startswith('interfaces eth0, eth1 have no MAC address')
     assert "macs={'eth0': '00:50:56:...', 'eth1': '00:50:56:...'}" in message
+
+
+TWO_GATEWAYS = {'interfaces': [
+    {'name': 'eth0', 'addresses': ['10.0.0.10/24'], 'gateway4': '10.0.0.1'},
+    {'name': 'eth1', 'addresses': ['10.0.9.10/24'], 'gateway4': '10.0.9.1'},
+]}
+
+
+def test_netplan_refuses_two_default_routes_of_one_family_with_the_same_metric():
+    message = error_of(netplan, TWO_GATEWAYS, macs=MACS)
+    assert message.startswith('network.interfaces[1].gateway4: 10.0.9.1 is a second IPv4 default route with the default metric')
+    assert 'replace gateway4: 10.0.9.1 with routes: [{to: default, via: 10.0.9.1, metric: <n>}]' in message
+
+
+def test_netplan_takes_two_default_routes_with_different_metrics():
+    spec = copy.deepcopy(TWO_GATEWAYS)
+    del spec['interfaces'][1]['gateway4']
+    spec['interfaces'][1]['routes'] = [{'to': 'default', 'via': '10.0.9.1', 'metric': 200}]
+    ethernets = netplan(spec, macs=MACS)['ethernets']
+    assert ethernets['eth0']['gateway4'] == '10.0.0.1'
+    assert ethernets['eth1']['routes'] == [{'metric': 200, 'to': '0.0.0.0/0', 'via': '10.0.9.1'}]
+
+
+@pytest.mark.parametrize('provider', ['linux_prep', 'sysprep'])
+def test_gosc_takes_a_gateway_on_two_adapters(provider):
+    result = gosc(dict(TWO_GATEWAYS, host_name='web01'), provider, macs=MACS)
+    assert [mapping['adapter']['gateway'] for mapping in result['nicSettingMap']] == [['10.0.0.1'], ['10.0.9.1']]
+
+
+def test_network_config_takes_two_default_gateways():
+    config = network_config(TWO_GATEWAYS, vm_name='DC0_H0_VM0', macs=MACS)
+    assert [iface['ip']['gateway4'] for iface in config['interfaces']] == ['10.0.0.1', '10.0.9.1']
 
 
 def test_netplan_takes_a_mac_from_the_spec():
@@ -381,6 +422,24 @@ def test_gosc_errors_never_show_a_password():
     message = error_of(gosc, LINUX_SPEC, 'sysprep', macs=MACS, options={'password': 'S3cret!', 'join_workgroup': 'WG', 'domain_admin': 'x'})
     assert 'S3cret!' not in message and 'mutually exclusive' in message
     assert error_of(gosc, LINUX_SPEC, 'sysprep', macs=MACS, options={'password': 12345}) == 'password must be of type str, got int'
+
+
+def test_gosc_without_a_host_name_reports_every_other_problem_too():
+    """Before: the missing host name hid the bad route and the second IPv4 address."""
+    spec = {'interfaces': [{'name': 'eth0', 'addresses': ['10.0.0.10/24', '10.0.0.11/24'], 'gateway4': '10.0.0.1',
+                            'routes': [{'to': '172.16.0.0/12', 'via': 'router'}]}]}
+    message = error_of(gosc, spec, 'linux_prep', macs={'eth0': '00:50:56:00:00:01'})
+    assert message.startswith('4 errors: (1) network.host_name is not set and no vm_name was given: ')
+    assert "(2) network.interfaces[0].routes: [{'to': '172.16.0.0/12', 'via': 'router'}] is not supported by linux_prep" in message
+    assert '(3) network.interfaces[0].addresses[1]: 10.0.0.11/24 is a second IPv4 address; linux_prep' in message
+    assert message.endswith('(4) network.interfaces[0].routes[0].via: router is not an IP address')
+
+
+@pytest.mark.parametrize('provider', ['linux_prep', 'sysprep'])
+def test_gosc_refuses_a_vm_name_that_cannot_be_a_host_name(provider):
+    message = error_of(gosc, {}, provider, macs={'eth0': '00:50:56:00:00:01'}, vm_name='DC0_H0_VM0')
+    assert message.startswith('network.host_name: DC0_H0_VM0 is not a valid host name: ')
+    assert message.endswith('%s writes it into the guest: set network.host_name to a valid name' % provider)
 
 
 def test_gosc_needs_a_host_name():

@@ -58,6 +58,8 @@ def test_exposes_the_eight_helpers():
     ('is_usable_ip', ('10.0.0.10',), {}, True),
     ('is_usable_ip', ('fe80::1/64',), {}, False),
     ('is_usable_ip', ('::ffff:127.0.0.1',), {}, False),
+    ('is_usable_ip', ('not an ip',), {}, False),
+    ('is_usable_ip', (None,), {}, False),
 ])
 def test_helpers_give_the_cores_answer(name, args, kwargs, expected):
     assert FILTERS[name](*args, **kwargs) == expected == getattr(_vapp, name)(*args, **kwargs)
@@ -79,7 +81,7 @@ def test_helpers_give_the_cores_answer(name, args, kwargs, expected):
     ('prefix_length', ('10.0.0.10',), {}, "'10.0.0.10' is not a CIDR (address/prefix)"),
     ('format_nameservers', ({'dns': {}},), {}, 'the network config has no nameservers'),
     ('format_nameservers', ('10.0.0.53',), {}, 'expected the network config or a list of nameservers, got str'),
-    ('is_usable_ip', ('localhost',), {}, "'localhost' is not an IP address or CIDR"),
+    ('is_usable_ip', (['10.0.0.10'],), {}, "expects one address (text), got list; for a list use map('guestnet.vsphere.is_usable_ip')"),
 ])
 def test_helpers_fail_loudly_without_repeating_their_name(name, args, kwargs, expected):
     assert error_of(name, *args, **kwargs) == expected

@@ -147,6 +147,13 @@ NETPLAN_CASES: Tuple[NetplanCase, ...] = (
     NetplanCase('default_route_style_ipv4_only', gateway_style=DEFAULT_ROUTE, resolved=network(interface(
         'eth0', MAC1, addresses4=('10.0.0.10/24',), gateway4='10.0.0.1'))),
     NetplanCase('no_interfaces', resolved=network()),
+    # -- rules of issue 12, through parse -> resolve (provider cloud_init) ---------------------
+    NetplanCase('gateway_and_default_route_with_a_metric', macs={'eth0': MAC1, 'eth1': MAC2}, spec={'interfaces': [
+        {'name': 'eth0', 'addresses': ['10.0.0.10/24'], 'gateway4': '10.0.0.1'},
+        {'name': 'eth1', 'addresses': ['10.0.9.10/24'], 'routes': [{'to': 'default', 'via': '10.0.9.1', 'metric': 200}]}]}),
+    NetplanCase('fifteen_character_device_names', macs={'abcdefghijklmno': MAC1, 'eth1': MAC2}, spec={'interfaces': [
+        {'name': 'abcdefghijklmno', 'dhcp4': True},
+        {'name': 'eth1', 'guestDeviceName': 'enp11s0f1np1abc', 'mtu': 0, 'addresses': ['10.0.9.10/24']}]}),
 )
 
 _CASES_BY_NAME = {netplan_case.name: netplan_case for netplan_case in NETPLAN_CASES}

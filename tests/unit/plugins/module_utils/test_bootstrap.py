@@ -87,6 +87,21 @@ def test_provider_options_errors():
         provider_options('ovf', {})
 
 
+def test_provider_options_judge_the_sysprep_rules_before_vcenter_is_read():
+    with pytest.raises(SpecError) as error:
+        provider_options('sysprep', {'sysprep': {'auto_logon': True, 'join_workgroup': 'LAB', 'domain_admin': 'joiner',
+                                                 'domain_admin_password': 'J0in!'}})
+    assert str(error.value) == ('2 errors: (1) auto_logon needs password: Windows logs on as Administrator with it after customization, '
+                                'and vSphere documents that the customization fails without one; set password, or auto_logon: false; '
+                                '(2) join_workgroup and domain_admin and domain_admin_password are mutually exclusive: a VM joins a '
+                                'workgroup or a domain')
+    # network.domain_name is not known yet: a workgroup alone passes here (render_sysprep judges it with the network).
+    assert provider_options('sysprep', {'sysprep': {'join_workgroup': 'LAB'}})['join_workgroup'] == 'LAB'
+    assert provider_options('sysprep', {'sysprep': {'auto_logon': True, 'password': 'x'}})['auto_logon'] is True
+    with pytest.raises(SpecError, match='^joining a domain needs domain_admin_password$'):
+        provider_options('sysprep', {'sysprep': {'domain_admin': 'joiner'}})
+
+
 def test_capabilities_name_the_supporting_providers():
     spec = parse_network_spec({'interfaces': [{'name': 'eth0', 'addresses': ['10.0.0.10/24'],
                                                'routes': [{'to': '10.1.0.0/16', 'via': '10.0.0.254'}]}]})

@@ -12,6 +12,9 @@
    per case inside one interpreter, since each process start costs ~0.5 s (a test checks that the
    batch writes exactly what the ``cloud-init`` command writes).
 3. cloud-init's VMware datasource must read our guestinfo keys back (decode, metadata, user-data).
+4. cloud-init's cloud-config schema must take the user-data we write.
+The rules that exist because of what a tool does (conflicting default routes, interface names
+longer than 15 characters) are checked against the tool itself.
 
 The expectation is derived from the ResolvedNetwork (what we meant), never from the rendered
 netplan, so a renderer bug shows up as a difference. The tools must really run: a missing tool
@@ -38,9 +41,12 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Seq
 import pytest
 import yaml
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._model import ResolvedInterface
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import CLOUD_INIT, ResolvedInterface, SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._render._cloudinit import guestinfo, render_metadata, render_userdata
-from ansible_collections.guestnet.vsphere.plugins.module_utils._render._netplan import GATEWAY_KEYS
+from ansible_collections.guestnet.vsphere.plugins.module_utils._render._netplan import GATEWAY_KEYS, render_netplan
+from ansible_collections.guestnet.vsphere.plugins.module_utils._resolver import resolve
+from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec, validate
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vmoperator import from_vm_operator
 from ansible_collections.guestnet.vsphere.tests.unit.plugins.module_utils._netfixtures import NETPLAN_CASES, NetplanCase, case
 
 TOOL_TIMEOUT = 120
@@ -494,6 +500,75 @@ def test_netplan_generate_accepts_every_netplan_and_writes_what_we_intend(tmp_pa
     assert_no_failures(failures, 'netplan generate')
 
 
+# Specs on the line of the default-route rule (_spec._check_default_routes, cloud_init only): netplan
+# reports "Conflicting default route declarations" exactly for the ones validate refuses.
+_ADDRESS = {'eth0': '10.0.0.10/24', 'eth1': '10.0.9.10/24'}
+_V6_ADDRESS = {'eth0': '2001:db8::10/64', 'eth1': '2001:db9::10/64'}
+DEFAULT_ROUTE_SPECS = {
+    'two gateway4': [{'gateway4': '10.0.0.1'}, {'gateway4': '10.0.9.1'}],
+    'two gateway6': [{'gateway6': '2001:db8::1'}, {'gateway6': '2001:db9::1'}],
+    'gateway4 and a default route with a metric': [{'gateway4': '10.0.0.1'},
+                                                   {'routes': [{'to': 'default', 'via': '10.0.9.1', 'metric': 200}]}],
+    'two default routes, metrics 100 and 200': [{'routes': [{'to': 'default', 'via': '10.0.0.1', 'metric': 100}]},
+                                                {'routes': [{'to': '0.0.0.0/0', 'via': '10.0.9.1', 'metric': 200}]}],
+    'two default routes, metric 100 twice': [{'routes': [{'to': 'default', 'via': '10.0.0.1', 'metric': 100}]},
+                                             {'routes': [{'to': 'default', 'via': '10.0.9.1', 'metric': 100}]}],
+    'gateway6 and a ::/0 route without a metric': [{'gateway6': '2001:db8::1'}, {'routes': [{'to': '::/0', 'via': '2001:db9::1'}]}],
+    'one gateway4 per interface, other one None': [{'gateway4': '10.0.0.1'}, {'gateway4': 'None'}],
+    'gateway4 on one, gateway6 on the other': [{'gateway4': '10.0.0.1'}, {'gateway6': '2001:db9::1'}],
+}
+
+
+def default_route_spec(fields: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    interfaces = []
+    for name, extra in zip(('eth0', 'eth1'), fields):
+        interfaces.append(dict({'name': name, 'addresses': [_ADDRESS[name], _V6_ADDRESS[name]]}, **extra))
+    return {'interfaces': interfaces}
+
+
+def test_netplan_reports_conflicting_default_routes_exactly_where_validate_refuses_them(tmp_path):
+    """Why two default routes are refused for cloud_init only when their metrics are equal (a gateway key has netplan's default)."""
+    netplan = require(find_tool('netplan'), 'netplan (Debian package netplan.io)')
+    macs = {'eth0': '00:50:56:00:00:01', 'eth1': '00:50:56:00:00:02'}
+    specs = {name: parse_network_spec(default_route_spec(fields)) for name, fields in DEFAULT_ROUTE_SPECS.items()}
+    # Rendered without the rule (no provider), so the refused ones reach netplan too.
+    documents = [render_netplan(resolve(spec, vm_name='web01', macs=macs)) for spec in specs.values()]
+    runs = run_all(run_netplan_generate, [(netplan, document, tmp_path / str(index)) for index, document in enumerate(documents)])
+    disagreements = {}
+    for (name, spec), result in zip(specs.items(), runs):
+        assert result.returncode == 0, result.output
+        if _refused(spec) != ('Conflicting default route declarations' in result.output):
+            disagreements[name] = (_refused(spec), result.output)
+    assert not disagreements, pprint.pformat(disagreements, width=150)
+    # Both sides are exercised: these are the refused ones.
+    assert {name for name, spec in specs.items() if _refused(spec)} == {
+        'two gateway4', 'two gateway6', 'two default routes, metric 100 twice', 'gateway6 and a ::/0 route without a metric'}
+
+
+def _refused(spec: Any) -> bool:
+    try:
+        validate(spec, provider=CLOUD_INIT)
+    except SpecError:
+        return True
+    return False
+
+
+def test_netplan_ignores_a_set_name_longer_than_15_characters(tmp_path):
+    """Why interface names and guest device names are at most 15 characters (Linux IFNAMSIZ - 1)."""
+    netplan = require(find_tool('netplan'), 'netplan (Debian package netplan.io)')
+    outputs = {}
+    for length in (15, 16):
+        name = 'e' * length
+        document = {'version': 2, 'ethernets': {'eth0': {'match': {'macaddress': '00:50:56:00:00:01'}, 'set-name': name, 'dhcp4': True}}}
+        result = run_netplan_generate(netplan, document, tmp_path / str(length))
+        assert result.returncode == 0, result.output
+        outputs[length] = result.output
+        spec = parse_network_spec({'interfaces': [{'name': 'eth0', 'guest_device_name': name}]})
+        assert _refused(spec) is (length > 15)
+    assert 'too long' not in outputs[15]
+    assert "Interface name '%s' is too long. It will be ignored by the backend." % ('e' * 16) in outputs[16]
+
+
 # -- 2. cloud-init devel net-convert -----------------------------------------------------------
 
 PARSERS: Dict[str, Callable[[Path], Tuple[Dict[str, Device], Optional[GlobalDns]]]] = {
@@ -608,6 +683,46 @@ def test_cloud_init_vmware_datasource_reads_our_guestinfo():
             'devices': sorted(device for device in expected_devices(netplan_case, Quirks())),
             'userdata': CLOUD_CONFIG if index % 2 == 0 else None,
         }, netplan_case.name
+
+
+# -- 4. cloud-init's schema takes our user-data -----------------------------------------------
+
+SCHEMA_SCRIPT = r'''
+import json, sys
+from cloudinit import util
+from cloudinit.config.schema import SchemaValidationError, get_schema, validate_cloudconfig_schema
+
+results = []
+for text in json.load(sys.stdin):
+    try:
+        validate_cloudconfig_schema(util.load_yaml(text), get_schema(), strict=True)
+        results.append('')
+    except SchemaValidationError as error:
+        results.append(str(error))
+json.dump(results, sys.stdout)
+'''
+
+
+def test_cloud_init_schema_takes_our_user_data():
+    """users[].inactive is a string in cloud-init's schema: a number from the user or a VM Operator manifest is written as text."""
+    python = cloud_init_python(require(find_tool('cloud-init'), 'cloud-init'))
+    manifest = {'apiVersion': 'vmoperator.vmware.com/v1alpha3', 'kind': 'VirtualMachine', 'metadata': {'name': 'web01'},
+                'spec': {'bootstrap': {'cloudInit': {'cloudConfig': {
+                    'defaultUserEnabled': True, 'users': [{'name': 'ops', 'inactive': 30, 'shell': '/bin/bash'}]}}}}}
+    cloud_configs = [
+        {'users': ['default', {'name': 'ops', 'inactive': 30, 'expiredate': '2030-01-01', 'shell': '/bin/bash'}]},
+        from_vm_operator(manifest)['bootstrap']['cloud_init']['cloud_config'],
+        CLOUD_CONFIG,
+    ]
+    documents = [render_userdata(cloud_config=cloud_config) for cloud_config in cloud_configs]
+    # What we avoid: the number as it was given.
+    documents.append('#cloud-config\n' + json.dumps({'users': [{'name': 'ops', 'inactive': 30}]}))
+    completed = subprocess.run([python, '-c', SCHEMA_SCRIPT], input=json.dumps(documents), capture_output=True, text=True,
+                               timeout=TOOL_TIMEOUT, check=False)
+    assert completed.returncode == 0, completed.stderr
+    *ours, raw_number = json.loads(completed.stdout)
+    assert ours == ['', '', ''], ours
+    assert 'users.0' in raw_number and 'is not valid' in raw_number, raw_number
 
 
 def test_a_missing_tool_is_skipped_only_outside_ci(monkeypatch):

@@ -182,6 +182,32 @@ def test_bad_cloud_config_errors_name_the_path_but_never_the_content(cloud_confi
     assert SECRET not in str(error.value)
 
 
+def test_user_inactive_is_written_as_the_string_cloud_init_wants():
+    """cloud-init's schema types users[].inactive as a string; Distro.add_user skips a number without a word."""
+    cloud_config = {'users': ['default', {'name': 'ops', 'inactive': 30}, {'name': 'dev', 'inactive': '-1'}]}
+    assert yaml.safe_load(render_userdata(cloud_config=cloud_config))['users'] == [
+        'default', {'name': 'ops', 'inactive': '30'}, {'name': 'dev', 'inactive': '-1'}]
+    assert cloud_config['users'][1]['inactive'] == 30      # the caller's data is left alone
+
+
+@pytest.mark.parametrize('user, message', [
+    ({'name': 'ops', 'inactive': True}, r'^cloud_config.users\[0\].inactive: True must be a number of days \(cloud-init takes it as a '
+                                        r'string, such as "30"\)$'),
+    ({'name': 'ops', 'inactive': 2.5}, r'^cloud_config.users\[0\].inactive: 2.5 must be a number of days'),
+    ({'name': 'ops', 'shell': 5}, r'^cloud_config.users\[0\].shell: int must be a string: cloud-init ignores any other type'),
+    ({'name': 'ops', 'passwd': 12345}, r'^cloud_config.users\[0\].passwd: int must be a string'),
+])
+def test_user_options_cloud_init_would_drop_are_refused(user, message):
+    with pytest.raises(ValueError, match=message) as error:
+        render_userdata(cloud_config={'users': [user]})
+    assert '12345' not in str(error.value)
+
+
+def test_every_bad_user_option_at_once():
+    with pytest.raises(ValueError, match=r'^2 errors: \(1\) cloud_config.users\[0\].inactive: False .*; \(2\) cloud_config.users\[1\].inactive: '):
+        render_userdata(cloud_config={'users': [{'name': 'a', 'inactive': False}, {'name': 'b', 'inactive': [1]}]})
+
+
 RAW = '#cloud-config\nchpasswd: {list: "root:%s"}\n' % SECRET
 
 

@@ -233,8 +233,11 @@ def test_sysprep_defaults_join_workgroup():
     }
 
 
+WORKGROUP_NET = network(interface('eth0', MAC1, dhcp4=True))     # no domain_name: Sysprep would join it
+
+
 def test_sysprep_workgroup_and_user_options():
-    identity = sysprep(password='Adm1n!', full_name='Ops', org_name='Example', product_id='AAAAA-BBBBB', time_zone=110,
+    identity = sysprep(WORKGROUP_NET, password='Adm1n!', full_name='Ops', org_name='Example', product_id='AAAAA-BBBBB', time_zone=110,
                        auto_logon=True, auto_logon_count=2, join_workgroup='LAB')['identity']
     assert identity['guiUnattended'] == {'_type': NS + 'GuiUnattended', 'autoLogon': True, 'autoLogonCount': 2, 'timeZone': 110,
                                          'password': {'_type': NS + 'Password', 'plainText': True, 'value': 'Adm1n!'}}
@@ -259,6 +262,34 @@ def test_sysprep_domain_admin_joins_the_network_domain():
     identification = sysprep(domain_admin='joiner', domain_admin_password='J0in!')['identity']['identification']
     assert identification['joinDomain'] == 'example.com'
     assert 'joinWorkgroup' not in identification
+
+
+def test_sysprep_auto_logon_needs_a_password():
+    """vSphere: with autoLogon set, a blank password makes the customization fail."""
+    with pytest.raises(SpecError, match=r'^auto_logon needs password: Windows logs on as Administrator with it after customization, '
+                                        r'and vSphere documents that the customization fails without one; set password, or auto_logon: false$'):
+        sysprep(auto_logon=True)
+    assert sysprep(auto_logon=True, password='Adm1n!')['identity']['guiUnattended']['autoLogon'] is True
+    assert sysprep(auto_logon=False)['identity']['guiUnattended']['autoLogon'] is False
+
+
+def test_sysprep_workgroup_with_the_network_domain_is_refused():
+    """The network's domain is the one Sysprep joins (as VM Operator): a workgroup as well is a conflict, not a silent pick."""
+    with pytest.raises(SpecError) as error:
+        sysprep(join_workgroup='LAB')
+    assert str(error.value) == (
+        'join_workgroup and network.domain_name (example.com) are mutually exclusive: Sysprep joins the domain network.domain_name '
+        'names (as VM Operator joins spec.network.domainName, which it refuses with joinWorkgroup); to join the workgroup LAB, leave '
+        'network.domain_name unset; to join the domain, give domain_admin and domain_admin_password instead of join_workgroup')
+    assert sysprep(WORKGROUP_NET, join_workgroup='LAB')['identity']['identification']['joinWorkgroup'] == 'LAB'
+
+
+def test_sysprep_every_broken_rule_at_once():
+    with pytest.raises(SpecError) as error:
+        sysprep(auto_logon=True, join_workgroup='LAB', domain_admin='joiner', domain_admin_password='J0in!')
+    assert [item.path for item in error.value.errors] == ['auto_logon', 'join_workgroup']
+    assert str(error.value).startswith('2 errors: (1) auto_logon needs password')
+    assert 'J0in!' not in str(error.value)
 
 
 @pytest.mark.parametrize('options, message', [
@@ -298,6 +329,25 @@ def test_sysprep_per_adapter_dns():
     assert 'dnsServerList' not in second and 'dnsDomain' not in second
     # LinuxPrep ignores per-adapter DNS (PR #346): it is not written at all.
     assert all('dnsServerList' not in adapter and 'dnsDomain' not in adapter for adapter in adapters(render_linux_prep(net)))
+
+
+def test_sysprep_global_dns_reaches_static_adapters_only():
+    """On Windows adapter DNS overrides what DHCP hands out: a DHCP adapter keeps only DNS its interface names."""
+    spec = render_sysprep(resolved({'hostName': 'win01', 'nameservers': ['10.0.0.53'], 'searchDomains': ['example.com'], 'interfaces': [
+        {'name': 'eth0', 'addresses': ['10.0.0.10/24'], 'gateway4': '10.0.0.1'},
+        {'name': 'eth1', 'dhcp4': True},
+        {'name': 'eth2', 'dhcp4': True, 'nameservers': ['10.2.0.53']},
+        {'name': 'eth3', 'dhcp6': True, 'addresses': ['10.3.0.10/24'], 'macAddr': '00:50:56:00:00:04'},
+    ]}, SYSPREP))
+    first, second, third, fourth = adapters(spec)
+    assert (first['dnsServerList'], first['dnsDomain']) == (['10.0.0.53'], 'example.com')
+    assert 'dnsServerList' not in second and 'dnsDomain' not in second
+    assert third['dnsServerList'] == ['10.2.0.53'] and 'dnsDomain' not in third
+    assert fourth['dnsServerList'] == ['10.0.0.53']          # static IPv4: DHCPv6 does not make it a DHCP adapter
+    assert spec['globalIPSettings'] == {'_type': NS + 'GlobalIPSettings', 'dnsServerList': ['10.0.0.53'], 'dnsSuffixList': ['example.com']}
+    # LinuxPrep and cloud-init keep the global DNS on a DHCP interface (it adds to what DHCP gives).
+    assert resolved({'nameservers': ['10.0.0.53'], 'interfaces': [{'name': 'eth1', 'dhcp4': True}]}, LINUX_PREP).interfaces[0].nameservers == \
+        ('10.0.0.53',)
 
 
 @pytest.mark.parametrize('host_name', ['a' * 16, 'web01-frontend-eu'])
@@ -440,7 +490,9 @@ def test_spec_driven_vm_operator_manifest_linux_prep():
 def test_spec_driven_default_interface_is_dhcp():
     spec = render_sysprep(resolved({'nameservers': ['10.0.0.53']}, SYSPREP))
     (adapter,) = adapters(spec)
-    assert adapter == {'_type': NS + 'IPSettings', 'dnsServerList': ['10.0.0.53'], 'ip': {'_type': NS + 'DhcpIpGenerator'}}
+    # Global DNS is not copied onto a DHCP adapter: on Windows adapter DNS overrides what DHCP hands out.
+    assert adapter == {'_type': NS + 'IPSettings', 'ip': {'_type': NS + 'DhcpIpGenerator'}}
+    assert spec['globalIPSettings']['dnsServerList'] == ['10.0.0.53']
     assert spec['identity']['userData']['computerName']['name'] == 'web01'
 
 

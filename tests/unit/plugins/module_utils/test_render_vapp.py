@@ -239,9 +239,16 @@ def test_is_usable_ip(ip, usable):
     assert is_usable_ip(ip) is usable
 
 
-@pytest.mark.parametrize('ip', ['', 'localhost', '10.0.0.256', None])
-def test_is_usable_ip_rejects_non_ips(ip):
-    with pytest.raises(VappTemplateError, match='is_usable_ip: .* is not an IP address or CIDR'):
+@pytest.mark.parametrize('ip', ['', 'localhost', '10.0.0.256', '10.0.0.1/33', 'None', None])
+def test_is_usable_ip_is_false_for_what_is_not_an_ip(ip):
+    """As VM Operator's IsUsableIP: a template can test any value in a condition."""
+    assert is_usable_ip(ip) is False
+
+
+@pytest.mark.parametrize('ip, shown', [(['10.0.0.10'], 'list'), (10, 'int'), ({'ip': '10.0.0.10'}, 'dict')])
+def test_is_usable_ip_refuses_what_is_not_text(ip, shown):
+    with pytest.raises(VappTemplateError, match=r"^is_usable_ip: expects one address \(text\), got %s; for a list use "
+                                                r"map\('guestnet.vsphere.is_usable_ip'\)$" % shown):
         is_usable_ip(ip)
 
 

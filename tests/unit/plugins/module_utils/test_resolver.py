@@ -132,6 +132,33 @@ def test_host_name_defaults_to_vm_name():
     assert resolve_data({'host_name': 'web01'}, vm_name='db02').host_name == 'web01'
 
 
+@pytest.mark.parametrize('vm_name', ['DC0_H0_VM0', 'web.example', 'a' * 64])
+def test_a_vm_name_that_cannot_be_a_host_name_is_not_judged_without_a_provider(vm_name):
+    """vm_network renders nothing for the guest: a vCenter VM name with underscores is fine; no host name is intended."""
+    net = resolve_data({}, vm_name=vm_name)
+    assert net.host_name == '' and net.vm_name == vm_name
+    assert 'dns' not in intended_config(net)
+    assert intended_config(resolve_data({'domain_name': 'example.com'}, vm_name=vm_name))['dns'] == {'domain_name': 'example.com'}
+
+
+def test_an_ip_vm_name_with_a_domain_is_no_host_name():
+    assert resolve_data({'domain_name': 'example.com'}, vm_name='10.0.0.10').host_name == ''
+    assert resolve_data({}, vm_name='10.0.0.10').host_name == '10.0.0.10'
+
+
+@pytest.mark.parametrize('provider', ['cloud_init', 'linux_prep', 'sysprep', 'vapp_config'])
+def test_a_provider_refuses_a_vm_name_that_cannot_be_a_host_name(provider):
+    message = error_of({}, vm_name='DC0_H0_VM0', provider=provider, macs={'eth0': '00:50:56:00:00:01'})
+    assert message.startswith('network.host_name: DC0_H0_VM0 is not a valid host name: ')
+    assert message.endswith('it is the VM name, used because host_name is not set, and %s writes it into the guest: '
+                            'set network.host_name to a valid name' % provider)
+    assert resolve_data({'host_name': 'dc0-h0-vm0'}, vm_name='DC0_H0_VM0', provider=provider).host_name == 'dc0-h0-vm0'
+
+
+def test_an_explicit_host_name_is_judged_without_a_provider():
+    assert error_of({'host_name': 'web_01'}).startswith('network.host_name: web_01 is not a valid host name: ')
+
+
 def test_guest_device_name_defaults_to_name():
     assert only_interface(one_interface()).guest_device_name == 'eth0'
     assert only_interface(one_interface(guest_device_name='ens192')).guest_device_name == 'ens192'
@@ -170,16 +197,25 @@ def test_nameservers_global_beats_subnet():
 
 
 def test_nameservers_subnet_when_global_is_not_a_default():
-    data = dict(one_interface(), nameservers=['10.9.9.53'])
-    iface = only_interface(data, subnets={'eth0': PROD_WEB}, use_global_nameservers_as_default=False)
+    iface = only_interface(one_interface(), subnets={'eth0': PROD_WEB}, use_global_nameservers_as_default=False)
     assert iface.nameservers == ('10.0.0.53',)
-    assert only_interface(data, use_global_nameservers_as_default=False).nameservers == ()
+    assert only_interface(one_interface(), use_global_nameservers_as_default=False).nameservers == ()
+
+
+def test_global_dns_that_reaches_no_interface_is_an_error():
+    """cloud-init with use_global_*_as_default: false has no place for global DNS (VM Operator's webhook refuses it)."""
+    data = dict(one_interface(nameservers=['10.1.1.53']), nameservers=['10.9.9.53'], search_domains=['example.com'])
+    with pytest.raises(SpecError) as info:
+        resolve_data(data, subnets={'eth0': PROD_WEB}, use_global_nameservers_as_default=False, use_global_search_domains_as_default=False)
+    assert [error.path for error in info.value.errors] == ['network.nameservers', 'network.search_domains']
+    assert str(info.value).startswith("2 errors: (1) network.nameservers: ['10.9.9.53'] would reach no interface: "
+                                      'use_global_nameservers_as_default is false')
 
 
 def test_search_domains_follow_the_same_precedence():
     data = dict(one_interface(), search_domains=['example.com'])
     assert only_interface(data, subnets={'eth0': PROD_WEB}).search_domains == ('example.com',)
-    assert only_interface(data, subnets={'eth0': PROD_WEB}, use_global_search_domains_as_default=False).search_domains == \
+    assert only_interface(one_interface(), subnets={'eth0': PROD_WEB}, use_global_search_domains_as_default=False).search_domains == \
         ('prod.example.com',)
     assert only_interface(dict(one_interface(search_domains=['a.example.com']), search_domains=['example.com'])).search_domains == \
         ('a.example.com',)
@@ -265,6 +301,13 @@ def test_subnet_dhcp_false_beats_the_bootstrap_default():
     assert (iface.dhcp4, iface.addresses) == (False, ())
 
 
+def test_mtu_zero_is_unset_so_the_subnet_mtu_applies():
+    assert only_interface(one_interface(subnet='prod-web', mtu=0), subnets={'eth0': PROD_WEB}).mtu == 9000
+    assert only_interface(one_interface(mtu=0)).mtu is None
+    subnet_zero = SubnetDefaults(subnet='prod-web', addresses=('10.0.0.10/24',), mtu=0)
+    assert only_interface(one_interface(subnet='prod-web'), subnets={'eth0': subnet_zero}).mtu is None
+
+
 def test_spec_mtu_beats_subnet_mtu():
     assert only_interface(one_interface(mtu=1500), subnets={'eth0': PROD_WEB}).mtu == 1500
 
@@ -307,12 +350,24 @@ def test_spec_gateway_outside_the_allocated_address_is_an_error():
 def test_two_subnet_gateways_are_two_default_routes():
     other = SubnetDefaults(subnet='backup', addresses=('10.0.9.5/24',), gateway4='10.0.9.1')
     data = {'interfaces': [{'name': 'eth0', 'subnet': 'prod-web'}, {'name': 'eth1', 'subnet': 'backup'}]}
-    message = error_of(data, subnets={'eth0': PROD_WEB, 'eth1': other})
-    assert message.startswith('network.interfaces[1].gateway4: 10.0.9.1 is a second IPv4 default route: interface eth0 already has one')
+    macs = {'eth0': '00:50:56:00:00:01', 'eth1': '00:50:56:00:00:02'}
+    message = error_of(data, subnets={'eth0': PROD_WEB, 'eth1': other}, provider='cloud_init', macs=macs)
+    assert message.startswith('network.interfaces[1].gateway4: 10.0.9.1 is a second IPv4 default route with the default metric: '
+                              'interface eth0 already has one')
     assert message.endswith('(after applying the ledger defaults: eth0 from subnet prod-web, eth1 from subnet backup)')
-    # The documented remedy works.
+    # The documented remedies work.
     data['interfaces'][1]['gateway4'] = 'None'
-    assert resolve_data(data, subnets={'eth0': PROD_WEB, 'eth1': other}).interfaces[1].gateway4 is None
+    assert resolve_data(data, subnets={'eth0': PROD_WEB, 'eth1': other}, provider='cloud_init').interfaces[1].gateway4 is None
+    data['interfaces'][1].update(gateway4='None', routes=[{'to': 'default', 'via': '10.0.9.1', 'metric': 200}])
+    assert resolve_data(data, subnets={'eth0': PROD_WEB, 'eth1': other}, provider='cloud_init').interfaces[1].routes
+
+
+@pytest.mark.parametrize('provider', [None, 'linux_prep', 'sysprep', 'vapp_config'])
+def test_two_subnet_gateways_are_fine_where_the_guest_handles_them(provider):
+    other = SubnetDefaults(subnet='backup', addresses=('10.0.9.5/24',), gateway4='10.0.9.1')
+    data = {'interfaces': [{'name': 'eth0', 'subnet': 'prod-web'}, {'name': 'eth1', 'subnet': 'backup'}]}
+    net = resolve_data(data, subnets={'eth0': PROD_WEB, 'eth1': other}, provider=provider)
+    assert [iface.gateway4 for iface in net.interfaces] == ['10.0.0.1', '10.0.9.1']
 
 
 def test_gosc_limit_applies_to_allocated_addresses():
@@ -369,6 +424,14 @@ def test_mac_unknown():
 
 def test_vm_mac_outside_the_manual_range_is_fine():
     assert only_interface(one_interface(), macs={'eth0': '00:0c:29:aa:bb:cc'}).mac_address == '00:0c:29:aa:bb:cc'
+
+
+def test_resolve_reports_every_problem_at_once():
+    data = {'interfaces': [{'name': 'eth0', 'mtu': 67, 'mac_address': '00:50:56:00:00:01'}, {'name': 'eth1'}]}
+    with pytest.raises(SpecError) as info:
+        resolve_data(data, macs={'eth0': '00:50:56:00:00:02', 'eth1': 'zz'}, adapter_types=['vmxnet3', 'rtl8139'])
+    assert [error.path for error in info.value.errors] == [
+        'network.interfaces[0].mtu', 'network.interfaces[0].mac_address', 'adapter_types[1]', 'macs[eth1]']
 
 
 def test_malformed_vm_mac():

@@ -21,6 +21,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._model import (
     NetworkSpec,
     Route,
     SpecError,
+    SpecErrors,
 )
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import (
     PROVIDER_SUPPORT,
@@ -302,6 +303,7 @@ def test_default_route_family(route, family):
 # ---------------------------------------------------------------------------
 
 ELEVEN = {'interfaces': [{'name': 'eth%d' % index} for index in range(11)]}
+TWO_GATEWAYS = {'interfaces': [dict(name='eth0', **STATIC), {'name': 'eth1', 'addresses': ['10.0.9.5/24'], 'gateway4': '10.0.9.1'}]}
 TEN = {'interfaces': [{'name': 'eth%d' % index} for index in range(10)]}
 
 GOOD = [
@@ -310,6 +312,9 @@ GOOD = [
     ('host name 63 chars', {'host_name': 'a' * 63}, {}),
     ('host name digits first', {'host_name': '1web'}, {}),
     ('host name from a valid VM name', {}, {'vm_name': 'web01'}),
+    ('VM name with underscores, nothing rendered', {}, {'vm_name': 'DC0_H0_VM0'}),
+    ('long VM name, nothing rendered, windows', {}, {'vm_name': 'a' * 70, 'windows': True}),
+    ('IP VM name with a domain, nothing rendered', {'domain_name': 'example.com'}, {'vm_name': '10.0.0.10'}),
     ('host name IP without domain', {'host_name': '10.0.0.10'}, {}),
     ('windows host name 15 chars', {'host_name': 'a' * 15}, {'windows': True}),
     ('sysprep host name 15 chars', {'host_name': 'a' * 15}, {'provider': 'sysprep'}),
@@ -317,6 +322,12 @@ GOOD = [
     ('domain name', {'host_name': 'web01', 'domain_name': 'corp.example.com'}, {}),
     ('single-label domain', {'host_name': 'web01', 'domain_name': 'local'}, {}),
     ('long TLD', {'host_name': 'web01', 'domain_name': 'example.london'}, {}),
+    ('hyphen in the TLD', {'domain_name': 'example.a-b'}, {}),
+    ('single-label domain with a hyphen', {'domain_name': 'foo-domain'}, {}),
+    ('TLD starting with a digit', {'domain_name': 'corp.1-a'}, {}),
+    ('punycode TLD', {'domain_name': 'example.xn--p1ai'}, {}),
+    ('punycode labels', {'domain_name': 'xn--80ak6aa92e.xn--p1ai'}, {}),
+    ('numeric TLD', {'domain_name': 'corp.42'}, {}),
     ('domain 253 chars', {'domain_name': '.'.join(['a' * 63] * 3 + ['b' * 61])}, {}),
     ('global nameservers', {'nameservers': ['10.0.0.53', '2001:db8::53']}, {}),
     ('disabled', {'disabled': True}, {}),
@@ -324,6 +335,8 @@ GOOD = [
     ('ten interfaces', TEN, {}),
     ('two distinct names', {'interfaces': [{'name': 'eth0'}, {'name': 'eth1'}]}, {}),
     ('guest device name', one_interface(guest_device_name='ens_192'), {}),
+    ('guest device name 15 chars', one_interface(guest_device_name='a' * 15), {}),
+    ('interface name 15 chars', {'interfaces': [{'name': 'e' * 15}]}, {}),
     ('adapter type', one_interface(adapter_type='VirtualE1000e'), {}),
     ('MAC in manual range, top', one_interface(mac_address='00:50:56:3F:FF:FF'), {}),
     ('MAC in manual range, dash form', one_interface(mac_address='00-50-56-00-00-01'), {}),
@@ -346,6 +359,8 @@ GOOD = [
     ('MTU 9216', one_interface(mtu=9216), {}),
     ('MTU 1280 with IPv6', one_interface(mtu=1280, addresses=['2001:db8::10/64']), {}),
     ('MTU 1279 without IPv6', one_interface(mtu=1279, dhcp4=True), {}),
+    ('MTU 0 is unset', one_interface(mtu=0, addresses=['2001:db8::10/64']), {}),
+    ('MTU 0 on linux_prep is unset, not an unsupported field', one_interface(mtu=0), {'provider': 'linux_prep'}),
     # duplicates and default routes
     ('distinct addresses', {'interfaces': [{'name': 'eth0', 'addresses': ['10.0.0.10/24']},
                                            {'name': 'eth1', 'addresses': ['10.0.0.11/24']}]}, {}),
@@ -355,7 +370,20 @@ GOOD = [
         {'name': 'eth0', 'addresses': ['10.0.0.10/24'], 'routes': [{'to': 'default', 'via': '10.0.0.1', 'metric': 100}]},
         {'name': 'eth1', 'addresses': ['10.0.9.5/24'], 'routes': [{'to': '0.0.0.0/0', 'via': '10.0.9.1', 'metric': 200}]}]}, {}),
     ('one default per family', {'interfaces': [dict(name='eth0', **STATIC),
-                                               {'name': 'eth1', 'addresses': ['2001:db8::10/64'], 'gateway6': '2001:db8::1'}]}, {}),
+                                               {'name': 'eth1', 'addresses': ['2001:db8::10/64'], 'gateway6': '2001:db8::1'}]},
+     {'provider': 'cloud_init'}),
+    ('gateway and a default route with a metric (netplan: different metrics)', {'interfaces': [
+        dict(name='eth0', **STATIC),
+        {'name': 'eth1', 'addresses': ['10.0.9.5/24'], 'routes': [{'to': '0.0.0.0/0', 'via': '10.0.9.1', 'metric': 200}]}]},
+     {'provider': 'cloud_init'}),
+    ('two gateway4, nothing rendered', TWO_GATEWAYS, {}),
+    ('two gateway4 on linux_prep', TWO_GATEWAYS, {'provider': 'linux_prep'}),
+    ('two gateway4 on sysprep', TWO_GATEWAYS, {'provider': 'sysprep'}),
+    ('two gateway4 on vapp_config', TWO_GATEWAYS, {'provider': 'vapp_config'}),
+    ('global DNS with use_global defaults on', {'nameservers': ['10.0.0.53'], 'search_domains': ['example.com']},
+     {'provider': 'cloud_init', 'use_global_nameservers_as_default': True}),
+    ('use_global off without global DNS', one_interface(nameservers=['10.0.0.53']),
+     {'provider': 'cloud_init', 'use_global_nameservers_as_default': False, 'use_global_search_domains_as_default': False}),
     # provider gating
     ('no provider, no gating', one_interface(mtu=9000, routes=[{'to': 'default', 'via': '10.0.0.1'}], **{'guest_device_name': 'ens192'}), {}),
     ('cloud_init carries everything', dict(FULL_SNAKE, interfaces=[dict(FULL_SNAKE['interfaces'][0], mac_address='00:50:56:00:00:01')]),
@@ -386,21 +414,37 @@ BAD = [
     ('host name with a dot', {'host_name': 'web01.example.com'}, {}, 'network.host_name: web01.example.com is not a valid host name'),
     ('host name trailing hyphen', {'host_name': 'web-'}, {}, 'network.host_name: web- is not a valid host name'),
     ('host name 64 chars', {'host_name': 'a' * 64}, {}, 'network.host_name: %s is longer than 63 characters' % ('a' * 64)),
-    ('host name from an invalid VM name', {}, {'vm_name': 'web_01'},
-     'network.host_name: web_01 is not a valid host name (the VM name, used because host_name is not set)'),
+    ('host name from an invalid VM name, cloud_init', {}, {'vm_name': 'web_01', 'provider': 'cloud_init'},
+     'network.host_name: web_01 is not a valid host name: use letters, digits and hyphens, not starting or ending with a hyphen '
+     '(RFC 1123 label; no dots or underscores); it is the VM name, used because host_name is not set, and cloud_init writes it '
+     'into the guest: set network.host_name to a valid name'),
+    ('VM name with underscores, linux_prep', {}, {'vm_name': 'DC0_H0_VM0', 'provider': 'linux_prep'},
+     'network.host_name: DC0_H0_VM0 is not a valid host name'),
+    ('VM name with underscores, vapp_config', {}, {'vm_name': 'DC0_H0_VM0', 'provider': 'vapp_config'},
+     'vapp_config writes it into the guest: set network.host_name'),
+    ('VM name judged as VM Operator does', {}, {'vm_name': 'web.example', 'vm_name_is_host_name': True},
+     'network.host_name: web.example is not a valid host name: use letters, digits and hyphens'),
+    ('explicit host name judged without a provider', {'host_name': 'DC0_H0_VM0'}, {'vm_name': 'web01'},
+     'network.host_name: DC0_H0_VM0 is not a valid host name: use letters, digits and hyphens, not starting or ending with a '
+     'hyphen (RFC 1123 label; no dots or underscores)'),
     ('IP host name with domain', {'host_name': '10.0.0.10', 'domain_name': 'example.com'}, {},
      'network.host_name: 10.0.0.10 is an IP address, which cannot be a host name when domain_name is set'),
     ('windows host name 16 chars', {'host_name': 'a' * 16}, {'windows': True},
      'network.host_name: %s is longer than 15 characters, the limit for a Windows computer name' % ('a' * 16)),
     ('sysprep VM name 16 chars', {}, {'provider': 'sysprep', 'vm_name': 'a' * 16},
-     'network.host_name: %s is longer than 15 characters (the VM name, used because host_name is not set)' % ('a' * 16)),
+     'network.host_name: %s is longer than 15 characters, the limit for a Windows computer name; it is the VM name, used because '
+     'host_name is not set, and sysprep writes it into the guest' % ('a' * 16)),
     ('domain 254 chars', {'domain_name': '.'.join(['a' * 63] * 3 + ['b' * 62])}, {}, 'is longer than 253 characters'),
     ('domain label with underscore', {'domain_name': 'my_corp.example.com'}, {},
      "network.domain_name: my_corp.example.com is not a valid domain name: label 'my_corp'"),
     ('domain trailing dot', {'domain_name': 'example.com.'}, {}, "network.domain_name: example.com. is not a valid domain name: label ''"),
     ('one-letter TLD', {'domain_name': 'example.c'}, {},
-     "network.domain_name: example.c is not a valid domain name: the top-level domain 'c' must be at least 2 letters or digits"),
-    ('TLD with hyphen', {'domain_name': 'example.co-m'}, {}, "the top-level domain 'co-m' must be at least 2 letters or digits"),
+     "network.domain_name: example.c is not a valid domain name: the top-level domain 'c' must be at least 2 characters"),
+    ('TLD ending with a hyphen', {'domain_name': 'example.co-'}, {},
+     "network.domain_name: example.co- is not a valid domain name: label 'co-' must be 1-63 letters, digits and hyphens, not "
+     'starting or ending with a hyphen (write an internationalized name in punycode, such as xn--p1ai)'),
+    ('label starting with a hyphen', {'domain_name': '-corp.example.com'}, {}, "label '-corp' must be 1-63"),
+    ('unicode TLD', {'domain_name': 'example.\u0440\u0444'}, {}, 'write an internationalized name in punycode, such as xn--p1ai'),
     ('FQDN over 255', {'host_name': 'h' * 10, 'domain_name': '.'.join(['a' * 63] * 3 + ['b' * 61])}, {},
      'network.domain_name: %s makes the FQDN' % '.'.join(['a' * 63] * 3 + ['b' * 61])),
     ('global nameserver not an IP', {'nameservers': ['10.0.0.53', 'dns.example.com']}, {},
@@ -412,6 +456,9 @@ BAD = [
     ('uppercase interface name', {'interfaces': [{'name': 'Eth0'}]}, {},
      'network.interfaces[0].name: Eth0 must match ^[a-z0-9]{2,}$'),
     ('one-letter interface name', {'interfaces': [{'name': 'e'}]}, {}, 'network.interfaces[0].name: e must match ^[a-z0-9]{2,}$'),
+    ('interface name 16 chars', {'interfaces': [{'name': 'e' * 16}]}, {},
+     'network.interfaces[0].name: %s is longer than 15 characters, the limit of a Linux interface name (the guest device name '
+     'defaults to it; netplan ignores a longer set-name)' % ('e' * 16)),
     ('duplicate interface name', {'interfaces': [{'name': 'eth0'}, {'name': 'eth0'}]}, {},
      'network.interfaces[1].name: eth0 is already the name of network.interfaces[0]; interface names must be unique'),
     ('duplicate static MAC (any case)', {'interfaces': [{'name': 'eth0', 'mac_address': '00:50:56:00:00:09'},
@@ -420,6 +467,9 @@ BAD = [
     ('guest device name with hyphen', one_interface(guest_device_name='ens-192'), {},
      r'network.interfaces[0].guest_device_name: ens-192 must match ^\w\w+$'),
     ('guest device name one char', one_interface(guest_device_name='e'), {}, r'network.interfaces[0].guest_device_name: e must match'),
+    ('guest device name 16 chars', one_interface(guest_device_name='enp11s0f1np1abcd'), {},
+     'network.interfaces[0].guest_device_name: enp11s0f1np1abcd is longer than 15 characters, the limit of a Linux interface name '
+     '(netplan ignores a longer set-name, and the NIC would keep its kernel name)'),
     ('unknown adapter type', one_interface(adapter_type='rtl8139'), {},
      'network.interfaces[0].adapter_type: rtl8139 is not a network adapter type; valid types: e1000, e1000e'),
     ('short MAC', one_interface(mac_address='00:50:56:00:00'), {},
@@ -468,8 +518,9 @@ BAD = [
     ('route metric 0', one_interface(routes=[{'to': '172.16.0.0/12', 'via': '10.0.0.254', 'metric': 0}]), {},
      'network.interfaces[0].routes[0].metric: 0 must be at least 1'),
     # MTU
-    ('MTU 67', one_interface(mtu=67), {}, 'network.interfaces[0].mtu: 67 is outside 68..9216'),
+    ('MTU 67', one_interface(mtu=67), {}, 'network.interfaces[0].mtu: 67 is outside 68..9216 (0 means unset)'),
     ('MTU 9217', one_interface(mtu=9217), {}, 'network.interfaces[0].mtu: 9217 is outside 68..9216'),
+    ('MTU -1', one_interface(mtu=-1), {}, 'network.interfaces[0].mtu: -1 is outside 68..9216'),
     ('MTU 1279 with static IPv6', one_interface(mtu=1279, addresses=['2001:db8::10/64']), {},
      'network.interfaces[0].mtu: 1279 is below 1280, the minimum for an interface with IPv6'),
     ('MTU 1279 with DHCPv6', one_interface(mtu=1279, dhcp6=True), {}, 'network.interfaces[0].mtu: 1279 is below 1280'),
@@ -479,25 +530,43 @@ BAD = [
      'network.interfaces[1].addresses[0]: 10.0.0.10/16 has the same IP as network.interfaces[0].addresses[0]'),
     ('same IP twice on one interface', one_interface(addresses=['2001:db8::10/64', '2001:db8:0::10/64']), {},
      'network.interfaces[0].addresses[1]: 2001:db8::10/64 has the same IP as network.interfaces[0].addresses[0]'),
-    # default routes
-    ('two gateway4', {'interfaces': [dict(name='eth0', **STATIC), {'name': 'eth1', 'addresses': ['10.0.9.5/24'], 'gateway4': '10.0.9.1'}]}, {},
-     'network.interfaces[1].gateway4: 10.0.9.1 is a second IPv4 default route: interface eth0 already has one '
-     '(network.interfaces[0].gateway4: 10.0.0.1); give all but one interface gateway4: None, or give each default route a '
-     'distinct metric with routes: [{to: default, via: <gateway>, metric: <n>}]'),
+    # default routes (cloud_init: netplan)
+    ('two gateway4', TWO_GATEWAYS, {'provider': 'cloud_init'},
+     'network.interfaces[1].gateway4: 10.0.9.1 is a second IPv4 default route with the default metric: interface eth0 already has one '
+     '(network.interfaces[0].gateway4: 10.0.0.1), and netplan reports conflicting default routes (ifupdown fails on the second); '
+     'give them different metrics (replace gateway4: 10.0.9.1 with routes: [{to: default, via: 10.0.9.1, metric: <n>}]), or give '
+     'all but one interface gateway4: None'),
     ('two gateway6', {'interfaces': [{'name': 'eth0', 'addresses': ['2001:db8::10/64'], 'gateway6': '2001:db8::1'},
-                                     {'name': 'eth1', 'addresses': ['2001:db9::10/64'], 'gateway6': '2001:db9::1'}]}, {},
-     'network.interfaces[1].gateway6: 2001:db9::1 is a second IPv6 default route: interface eth0 already has one'),
+                                     {'name': 'eth1', 'addresses': ['2001:db9::10/64'], 'gateway6': '2001:db9::1'}]},
+     {'provider': 'cloud_init'},
+     'network.interfaces[1].gateway6: 2001:db9::1 is a second IPv6 default route with the default metric: interface eth0 already '
+     'has one'),
     ('equal default metrics', {'interfaces': [
         {'name': 'eth0', 'addresses': ['10.0.0.10/24'], 'routes': [{'to': 'default', 'via': '10.0.0.1', 'metric': 100}]},
-        {'name': 'eth1', 'addresses': ['10.0.9.5/24'], 'routes': [{'to': 'default', 'via': '10.0.9.1', 'metric': 100}]}]}, {},
-     'network.interfaces[1].routes[0]: default via 10.0.9.1 is a second IPv4 default route: interface eth0 already has one '
-     '(network.interfaces[0].routes[0]: default via 10.0.0.1)'),
-    ('metric on one side only', {'interfaces': [
+        {'name': 'eth1', 'addresses': ['10.0.9.5/24'], 'routes': [{'to': 'default', 'via': '10.0.9.1', 'metric': 100}]}]},
+     {'provider': 'cloud_init'},
+     'network.interfaces[1].routes[0]: default via 10.0.9.1 is a second IPv4 default route with metric 100: interface eth0 already '
+     'has one (network.interfaces[0].routes[0]: default via 10.0.0.1), and netplan reports conflicting default routes (ifupdown '
+     'fails on the second); give them different metrics (give network.interfaces[1].routes[0] another metric)'),
+    ('default route without a metric and a gateway', {'interfaces': [
         dict(name='eth0', **STATIC),
-        {'name': 'eth1', 'addresses': ['10.0.9.5/24'], 'routes': [{'to': '0.0.0.0/0', 'via': '10.0.9.1', 'metric': 200}]}]}, {},
-     'network.interfaces[1].routes[0]: 0.0.0.0/0 via 10.0.9.1 is a second IPv4 default route: interface eth0 already has one'),
-    ('gateway and default route on one interface', one_interface(routes=[{'to': 'default', 'via': '10.0.0.2'}], **STATIC), {},
-     'network.interfaces[0].routes[0]: default via 10.0.0.2 is a second IPv4 default route: interface eth0 already has one'),
+        {'name': 'eth1', 'addresses': ['10.0.9.5/24'], 'routes': [{'to': '0.0.0.0/0', 'via': '10.0.9.1'}]}]}, {'provider': 'cloud_init'},
+     'network.interfaces[1].routes[0]: 0.0.0.0/0 via 10.0.9.1 is a second IPv4 default route with the default metric: interface eth0 '
+     'already has one (network.interfaces[0].gateway4: 10.0.0.1), and netplan reports conflicting default routes (ifupdown fails on '
+     'the second); give them different metrics (give network.interfaces[1].routes[0] a metric: <n>)'),
+    ('gateway and default route on one interface', one_interface(routes=[{'to': 'default', 'via': '10.0.0.2'}], **STATIC),
+     {'provider': 'cloud_init'},
+     'network.interfaces[0].routes[0]: default via 10.0.0.2 is a second IPv4 default route with the default metric: interface eth0 '
+     'already has one'),
+    # global DNS no interface takes (cloud_init's use_global_*_as_default: false)
+    ('global nameservers without use_global_nameservers_as_default', dict(one_interface(), nameservers=['10.0.0.53']),
+     {'provider': 'cloud_init', 'use_global_nameservers_as_default': False},
+     "network.nameservers: ['10.0.0.53'] would reach no interface: use_global_nameservers_as_default is false, so cloud-init uses "
+     "each interface's own nameservers only, and netplan has no place for global ones; remove them (give them per interface), or "
+     'set use_global_nameservers_as_default: true'),
+    ('global search domains without use_global_search_domains_as_default', dict(one_interface(), search_domains=['example.com']),
+     {'provider': 'cloud_init', 'use_global_search_domains_as_default': False},
+     "network.search_domains: ['example.com'] would reach no interface: use_global_search_domains_as_default is false"),
     # provider gating
     ('routes on linux_prep', one_interface(routes=[{'to': '172.16.0.0/12', 'via': '10.0.0.254'}], **STATIC), {'provider': 'linux_prep'},
      "network.interfaces[0].routes: [{'to': '172.16.0.0/12', 'via': '10.0.0.254'}] is not supported by linux_prep; supported by: cloud_init"),
@@ -532,13 +601,14 @@ def test_invalid(data, kwargs, expected):
 def test_error_carries_path_value_and_reason():
     with pytest.raises(SpecError) as info:
         check(one_interface(mtu=67))
-    assert (info.value.path, info.value.value, info.value.reason) == ('network.interfaces[0].mtu', 67, 'is outside 68..9216')
+    assert (info.value.path, info.value.value, info.value.reason) == ('network.interfaces[0].mtu', 67, 'is outside 68..9216 (0 means unset)')
+    assert info.value.errors == (info.value,)
 
 
 def test_validate_uses_the_given_root_path():
     with pytest.raises(SpecError) as info:
         validate(parse_network_spec(one_interface(mtu=67)), path='manifest.spec.network')
-    assert str(info.value) == 'manifest.spec.network.interfaces[0].mtu: 67 is outside 68..9216'
+    assert str(info.value) == 'manifest.spec.network.interfaces[0].mtu: 67 is outside 68..9216 (0 means unset)'
 
 
 def test_validate_reports_unnormalized_values_of_a_hand_built_spec():
@@ -557,3 +627,85 @@ def test_capability_table_names_real_fields_and_providers():
             assert key in spec_fields
     # Every interface field the guest sees is in the table.
     assert {key[len('interfaces[].'):] for key in PROVIDER_SUPPORT if key.startswith('interfaces[].')} == interface_fields - {'name'}
+
+
+# ---------------------------------------------------------------------------
+# Every problem at once
+# ---------------------------------------------------------------------------
+
+MANY_PROBLEMS = {
+    'host_name': 'web_01',
+    'interfaces': [
+        {'name': 'eth0', 'addresses': ['10.0.0.10/24', '10.0.0.11/24'], 'gateway4': '10.0.0.1',
+         'routes': [{'to': '172.16.0.0/12', 'via': 'router'}]},
+        {'name': 'eth1', 'addresses': ['10.0.9.5'], 'mtu': 67},
+    ],
+}
+
+
+def test_validate_reports_every_problem_at_once_in_spec_order():
+    with pytest.raises(SpecErrors) as info:
+        check(copy.deepcopy(MANY_PROBLEMS), provider='linux_prep')
+    assert [error.path for error in info.value.errors] == [
+        'network.host_name',
+        'network.interfaces[0].routes',                 # the capability table, for this interface
+        'network.interfaces[0].addresses[1]',
+        'network.interfaces[0].routes[0].via',
+        'network.interfaces[1].mtu',
+        'network.interfaces[1].addresses[0]',
+        'network.interfaces[1].mtu',
+    ]
+    message = str(info.value)
+    assert message.startswith('7 errors: (1) network.host_name: web_01 is not a valid host name: ')
+    assert '; (3) network.interfaces[0].addresses[1]: 10.0.0.11/24 is a second IPv4 address; linux_prep' in message
+    assert '; (4) network.interfaces[0].routes[0].via: router is not an IP address; (5) ' in message
+    # The first problem's fields, for code that handles one problem at a time.
+    assert (info.value.path, info.value.value) == ('network.host_name', 'web_01')
+    # Stable: the same input gives the same message.
+    assert error_of(copy.deepcopy(MANY_PROBLEMS), provider='linux_prep') == message
+
+
+def test_every_problem_is_a_value_error_too():
+    with pytest.raises(ValueError, match=r'^2 errors: \(1\) network.interfaces\[0\].mtu: 67 is outside'):
+        check({'interfaces': [{'name': 'eth0', 'mtu': 67}, {'name': 'eth0'}]})
+
+
+def test_a_bad_address_does_not_make_the_gateway_look_wrong():
+    # Only the address is wrong; "the gateway needs an IPv4 address" would mislead.
+    assert error_of(one_interface(addresses=['10.0.0.300/24'], gateway4='10.0.0.1')) == \
+        'network.interfaces[0].addresses[0]: 10.0.0.300/24 is not an IP address with a prefix length (CIDR), e.g. 10.0.0.10/24'
+
+
+def test_parse_reports_every_bad_key_and_value_at_once():
+    data = {'host_name': 5, 'bogus': 1, 'interfaces': [
+        {'name': 'eth0', 'mtu': 'abc', 'dhcp4': 'yes', 'gatway4': '10.0.0.1'},
+        {'name': 'eth1', 'routes': [{'to': 'default'}], 'nameservers': ['10.0.0.53', 53]},
+        'eth2',
+    ]}
+    with pytest.raises(SpecErrors) as info:
+        parse_network_spec(data)
+    assert [str(error) for error in info.value.errors] == [
+        'network: bogus is not a valid key; valid keys: host_name, domain_name, nameservers, search_domains, disabled, interfaces '
+        '(camelCase spellings are accepted too)',
+        'network.host_name: 5 must be a string',
+        'network.interfaces[0]: gatway4 is not a valid key (did you mean gateway4?); valid keys: name, network, adapter_type, '
+        'mac_address, subnet, addresses, dhcp4, dhcp6, gateway4, gateway6, nameservers, search_domains, routes, mtu, '
+        'guest_device_name (camelCase spellings are accepted too)',
+        'network.interfaces[0].dhcp4: yes must be true or false',
+        'network.interfaces[0].mtu: abc must be an integer',
+        'network.interfaces[1].nameservers[1]: 53 must be a string',
+        'network.interfaces[1].routes[0].via: \'\' is missing; a route needs to and via',
+        'network.interfaces[2]: eth2 must be a mapping',
+    ]
+
+
+def test_parse_reports_every_bad_field_of_an_interface():
+    with pytest.raises(SpecErrors) as info:
+        parse_network_spec(one_interface(mtu='abc', dhcp4='yes'))
+    assert [error.path for error in info.value.errors] == ['network.interfaces[0].dhcp4', 'network.interfaces[0].mtu']
+
+
+def test_mtu_zero_parses_as_unset():
+    assert parse_network_spec(one_interface(mtu=0)).interfaces[0].mtu is None
+    assert parse_network_spec(one_interface(mtu='0')).interfaces[0].mtu is None
+    assert 'mtu' not in spec_to_dict(parse_network_spec(one_interface(mtu=0)))['interfaces'][0]

@@ -14,7 +14,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError, SpecErrors
 from ansible_collections.guestnet.vsphere.plugins.module_utils._resolver import resolve
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vmoperator import from_vm_operator, snake_case
@@ -105,7 +105,11 @@ def test_windows_guest_limits_the_host_name():
 
 def test_vm_name_stands_in_for_the_host_name():
     manifest = dict(minimal(), metadata={'name': 'web.example'})
-    assert 'web.example is not a valid host name (the VM name, used because host_name is not set)' in error_of(manifest)
+    # VM Operator's webhook judges metadata.name as the host name whatever the bootstrap.
+    assert error_of(manifest) == (
+        'manifest.spec.network.host_name: web.example is not a valid host name: use letters, digits and hyphens, not starting or '
+        'ending with a hyphen (RFC 1123 label; no dots or underscores); it is the VM name, used because host_name is not set, and '
+        'VM Operator checks it as the host name: set manifest.spec.network.host_name to a valid name')
 
 
 @pytest.mark.parametrize('bootstrap, message', [
@@ -213,3 +217,70 @@ def test_bad_power_fields(field, value, message):
 ])
 def test_snake_case(name, expected):
     assert snake_case(name) == expected
+
+
+# --------------------------------------------------------------------------- the webhook's rules, every problem at once
+
+def test_every_problem_of_a_manifest_at_once():
+    manifest = minimal(powerState='Rebooting', restartMode='Gentle', bootstrap={'linuxPrep': {}, 'sysprep': {'rawSysprep': {'name': 'x'}}},
+                       network={'interfaces': [{'name': 'eth0', 'addresses': ['10.0.0.10']}, {'name': 'eth1', 'mtu': 67}]})
+    with pytest.raises(SpecErrors) as info:
+        from_vm_operator(manifest)
+    assert [error.path for error in info.value.errors] == [
+        'manifest.spec.bootstrap.linuxPrep', 'manifest.spec.network.interfaces[0].addresses[0]', 'manifest.spec.network.interfaces[1].mtu',
+        'manifest.spec.powerState', 'manifest.spec.restartMode']
+
+
+@pytest.mark.parametrize('field, values, option', [
+    ('nameservers', ['10.0.0.53'], 'useGlobalNameserversAsDefault'),
+    ('searchDomains', ['example.com'], 'useGlobalSearchDomainsAsDefault'),
+])
+def test_global_dns_with_use_global_false_is_refused(field, values, option):
+    """Before, the DNS silently disappeared from the netplan."""
+    network = {field: values, 'interfaces': [{'name': 'eth0', 'dhcp4': True}]}
+    message = error_of(minimal(bootstrap={'cloudInit': {option: False}}, network=network))
+    key = 'nameservers' if field == 'nameservers' else 'search_domains'
+    assert message.startswith("manifest.spec.network.%s: %s would reach no interface: use_global_%s_as_default is false" % (key, values, key))
+    # Accepted with the default (true), with per-interface DNS instead, or with LinuxPrep.
+    assert from_vm_operator(minimal(bootstrap={'cloudInit': {option: True}}, network=network))['network'][key] == values
+    per_interface = {'interfaces': [{'name': 'eth0', 'dhcp4': True, field: values}]}
+    assert from_vm_operator(minimal(bootstrap={'cloudInit': {option: False}}, network=per_interface))
+    assert from_vm_operator(minimal(bootstrap={'linuxPrep': {}}, network=network))['network'][key] == values
+
+
+def test_guest_device_name_without_a_cloud_init_bootstrap_is_refused():
+    network = {'interfaces': [{'name': 'eth0', 'guestDeviceName': 'ens192', 'dhcp4': True}]}
+    assert error_of(minimal(network=network)) == (
+        'manifest.spec.network.interfaces[0].guest_device_name: ens192 needs a bootstrap provider that takes it into the guest '
+        '(supported by: cloud_init), and there is none; nothing would rename the NIC')
+    assert error_of(minimal(bootstrap={'linuxPrep': {}}, network=network)) == (
+        'manifest.spec.network.interfaces[0].guest_device_name: ens192 is not supported by linux_prep; supported by: cloud_init')
+    converted = from_vm_operator(minimal(bootstrap={'cloudInit': {}}, network=network))
+    assert converted['network']['interfaces'][0]['guest_device_name'] == 'ens192'
+
+
+def test_without_a_bootstrap_only_what_touches_the_nics_is_taken():
+    """VM Operator's webhook refuses the other fields when spec.bootstrap is empty: nothing would take them into the guest."""
+    network = {'nameservers': ['10.0.0.53'], 'interfaces': [
+        {'name': 'eth0', 'network': {'name': 'DC0_DVPG0'}, 'addresses': ['10.0.0.10/24'], 'gateway4': '10.0.0.1', 'mtu': 9000,
+         'routes': [{'to': '10.9.0.0/16', 'via': '10.0.0.254'}], 'nameservers': ['10.0.0.54'], 'searchDomains': ['example.com']}]}
+    with pytest.raises(SpecErrors) as info:
+        from_vm_operator(minimal(network=network))
+    assert [error.path for error in info.value.errors] == ['manifest.spec.network.nameservers'] + [
+        'manifest.spec.network.interfaces[0].%s' % key for key in ('nameservers', 'search_domains', 'routes', 'mtu')]
+    assert 'nothing would configure these DNS servers' in str(info.value)
+    for key in ('nameservers', 'routes', 'mtu', 'searchDomains'):
+        del network['interfaces'][0][key]
+    del network['nameservers']
+    assert from_vm_operator(minimal(network=network))['network']['interfaces'][0]['addresses'] == ['10.0.0.10/24']
+
+
+def test_cloud_config_inactive_is_a_string_as_cloud_init_types_it():
+    """VM Operator's API has inactive as int32 and writes it as a string; cloud-init drops a number silently."""
+    bootstrap = {'cloudInit': {'cloudConfig': {'users': [{'name': 'ops', 'inactive': 30, 'expiredate': '2030-01-01'}]}}}
+    users = from_vm_operator(minimal(bootstrap=bootstrap))['bootstrap']['cloud_init']['cloud_config']['users']
+    assert users == [{'name': 'ops', 'inactive': '30', 'expiredate': '2030-01-01'}]
+    bootstrap['cloudInit']['cloudConfig']['users'][0]['inactive'] = True
+    assert error_of(minimal(bootstrap=bootstrap)) == (
+        'manifest.spec.bootstrap.cloudInit.cloudConfig.users[0].inactive: True must be a number of days (cloud-init takes it as a '
+        'string, such as "30")')

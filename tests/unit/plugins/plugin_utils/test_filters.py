@@ -15,7 +15,7 @@ from jinja2 import StrictUndefined, UndefinedError
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError, SpecErrors
 from ansible_collections.guestnet.vsphere.plugins.plugin_utils import _filters
 
 
@@ -81,6 +81,29 @@ def test_resolve_network_macs():
     assert net.interfaces[0].mac_address == '00:50:56:ab:cd:ef'
     with pytest.raises(ValueError, match=r"^interface eth0 has no MAC address, and because: pass macs=\{'eth0': '00:50:56:...'\}"):
         _filters.resolve_network({}, vm_name='vm01', mac_purpose='because')
+
+
+def test_resolve_network_reports_every_problem_at_once():
+    """The gosc filter without a host name used to hide a bad route and a second IPv4 address."""
+    spec = {'interfaces': [{'name': 'eth0', 'addresses': ['10.0.0.10/24', '10.0.0.11/24'], 'routes': [{'to': '10.9.0.0/16', 'via': 'rtr'}]}]}
+    with pytest.raises(SpecErrors) as info:
+        _filters.resolve_network(spec, provider='linux_prep', macs={'eth9': '00:50:56:00:00:09'}, mac_purpose='GOSC needs them')
+    assert [error.path for error in info.value.errors] == [
+        'network.host_name', 'macs', 'network.interfaces[0].routes', 'network.interfaces[0].addresses[1]',
+        'network.interfaces[0].routes[0].via', 'macs']
+    message = str(info.value)
+    assert message.startswith('6 errors: (1) network.host_name is not set and no vm_name was given: set host_name in the network spec')
+    assert '(2) macs: eth9 is not an interface of this network; its interfaces: eth0; ' in message
+    assert message.endswith("(6) interface eth0 has no MAC address, and GOSC needs them: pass macs={'eth0': '00:50:56:...'} "
+                            "(interface name -> MAC address of the VM's NIC), or set mac_address on the interface in the spec")
+
+
+def test_resolve_network_bad_vm_name_and_macs():
+    with pytest.raises(SpecErrors) as info:
+        _filters.resolve_network({}, vm_name=5, macs={1: 'x', 2: 'y'})
+    assert [str(error) for error in info.value.errors] == [
+        'macs: 1 is not an interface name (a string)', 'macs: 2 is not an interface name (a string)',
+        'vm_name: 5 must be a non-empty string (the VM name)']
 
 
 def renderer(net, *, alpha=1, beta=None):
