@@ -194,7 +194,8 @@ _OPTIONS = r'''
   power_cycle:
     description:
       - For V(linux_prep) and V(sysprep) on a powered-on VM that needs a new customization, power it off (hard) first. The
-        VM is left powered off; the customization applies when it is powered on (M(guestnet.vsphere.vm_power)).
+        customization applies when the VM is powered on again: M(guestnet.vsphere.vm_bootstrap) leaves it powered off
+        (power it on with M(guestnet.vsphere.vm_power)); M(guestnet.vsphere.vm) powers it on as its O(guestnet.vsphere.vm#module:power_state) says.
       - A suspended VM cannot be powered off (VM Operator's transitions, which M(guestnet.vsphere.vm_power) follows too), so
         resume it first.
       - When V(false), such a VM is an error, and nothing is changed.

@@ -20,7 +20,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 import re
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import (
     CLOUD_INIT,
@@ -354,3 +354,50 @@ def _convert_tree(value: Any, path: str) -> Any:
     if isinstance(value, list):
         return [_convert_tree(item, '%s[%d]' % (path, index)) for index, item in enumerate(value)]
     return value
+
+
+# --- a manifest as the options of the vm module ------------------------------------------------------------------------
+
+# VM Operator has one power-off, one suspend and one restart mode; the vm module one mode for the state it is asked for.
+_MODE_OF_STATE = {'powered_off': 'power_off_mode', 'suspended': 'suspend_mode', 'powered_on': 'restart_mode'}
+
+
+def manifest_options(manifest: Mapping, classes: Optional[Mapping[str, Any]] = None,
+                     images: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+    """A VirtualMachine manifest as the vm module's options (only those the manifest sets).
+
+    className resolves through ``classes`` (VM class name -> vm_class), imageName through ``images`` (image name ->
+    template), as a VirtualMachineClass and a VirtualMachineImage would; an image missing from ``images`` is taken as
+    the template's name. ``ignored`` lists the manifest's fields that have no counterpart (for a warning).
+    """
+    converted = from_vm_operator(manifest)
+    options: Dict[str, Any] = {}
+    for key in ('name', 'instance_uuid', 'bios_uuid', 'guest_id', 'next_restart_time', 'power_state', 'network', 'bootstrap', 'ignored'):
+        if converted.get(key) not in (None, '', {}, []):
+            options[key] = converted[key]
+    class_name = converted.get('class_name')
+    if class_name:
+        known = dict(classes or {})
+        if class_name not in known:
+            raise SpecError('manifest.spec.className', class_name, 'is not a class of classes (%s)' % (', '.join(sorted(known)) or 'none given'))
+        options['vm_class'] = known[class_name]
+    if converted.get('image_name'):
+        options['image'] = dict(images or {}).get(converted['image_name'], converted['image_name'])
+    mode = converted.get(_MODE_OF_STATE.get(converted.get('power_state') or 'powered_on', ''))
+    if mode:
+        options['power_mode'] = mode
+    refs = sorted(_secret_paths(options.get('bootstrap'), 'manifest.spec.bootstrap'))
+    if refs:
+        options['secret_references'] = refs
+    return options
+
+
+def _secret_paths(value: Any, path: str) -> List[str]:
+    """Where the converted bootstrap refers to a Secret or ConfigMap ({secret_name, key} / {config_map_name, key})."""
+    if isinstance(value, Mapping):
+        if 'secret_name' in value or 'config_map_name' in value:
+            return [path]
+        return [found for key, item in value.items() for found in _secret_paths(item, '%s.%s' % (path, key))]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _secret_paths(item, '%s[%d]' % (path, index))]
+    return []

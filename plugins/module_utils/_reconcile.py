@@ -1,0 +1,384 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The whole VirtualMachine in one pass, as VM Operator reconciles it: the vm module. PRIVATE to the collection.
+
+    request = VmRequest.of(values)      # every option checked (all problems at once), before any call
+    reconcile(ctx, request)             # deploy, NICs, bootstrap, power, guest: one session, merged changes
+
+Every step is planned before the first change, so bad input changes nothing; the changes are then made with as few
+calls as vCenter allows:
+
+- a new VM: one read of the templates and placement, one of the template; one CloneVM_Task with the class, records,
+  NIC changes (and, for LinuxPrep and Sysprep, the bootstrap record); one read of the new VM for the MACs vCenter gave
+  its NICs; one ReconfigVM_Task with the cloud-init guestinfo (or vApp properties), or one CustomizeVM_Task; power-on;
+- an existing VM: one look-up and one read; NIC changes and the bootstrap's extraConfig or vApp properties in one
+  ReconfigVM_Task, unless NICs are added (the bootstrap needs their MACs: a read, then a second reconfigure);
+- a VM with nothing to do: the look-up and the read, nothing else.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+from dataclasses import dataclass, replace
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from ansible_collections.guestnet.vsphere.plugins.module_utils import _step_bootstrap as bootstrap_step
+from ansible_collections.guestnet.vsphere.plugins.module_utils import _step_deploy as deploy_step
+from ansible_collections.guestnet.vsphere.plugins.module_utils import _step_nics as nic_step
+from ansible_collections.guestnet.vsphere.plugins.module_utils import _step_power as power_step
+from ansible_collections.guestnet.vsphere.plugins.module_utils._bootstrap import GOSC_PROVIDERS, record_values
+from ansible_collections.guestnet.vsphere.plugins.module_utils._deploy import CLASS_KEY, IMAGE_KEY, class_record
+from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepError, StepResult
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import ErrorCollector, SpecError
+from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import ObservedNic
+from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
+from ansible_collections.guestnet.vsphere.plugins.module_utils._step_guest import Nics, status, timeout_message, wait_for_guest
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import VCenterError
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vim_records import VmRecord, moid_of
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vm_handle import Selector, VmHandle
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vmoperator import manifest_options
+
+DEPLOY_OPTIONS = ('datacenter', 'folder', 'image', 'vm_class', 'guest_id', 'instance_uuid', 'bios_uuid', 'cluster', 'host', 'resource_pool',
+                  'datastore', 'adopt', 'ledger', 'timeout')
+MANIFEST_OPTIONS = ('name', 'image', 'vm_class', 'instance_uuid', 'bios_uuid', 'guest_id', 'power_state', 'power_mode', 'next_restart_time',
+                    'network', 'bootstrap')
+
+
+@dataclass(frozen=True)
+class VmRequest:
+    """The vm module's options as the steps' requests."""
+    state: str
+    selector: Selector
+    deploy: deploy_step.DeployRequest
+    nics: nic_step.NicRequest
+    bootstrap: Optional[bootstrap_step.BootstrapRequest]
+    power: power_step.PowerRequest
+    restart: Optional[power_step.PowerRequest]          # next_restart_time: a restart when due
+    wait: Optional[int]
+    notes: Tuple[str, ...] = ()                         # warnings found while reading the options (a manifest's ignored fields)
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any]) -> 'VmRequest':
+        values = {key: value for key, value in params.items() if value is not None}
+        notes: List[str] = []
+        if values.get('manifest') is not None:
+            values = _with_manifest(values, notes)
+        errors = ErrorCollector()
+        if not any(values.get(key) for key in ('name', 'moid', 'instance_uuid', 'bios_uuid')):
+            errors.add('name', '', 'is required (or moid, instance_uuid or bios_uuid to find an existing VM; or a manifest)')
+            errors.raise_if_any()
+        state = values.get('state') or 'present'
+        spec = None
+        with errors.catch():
+            spec = parse_network_spec(values.get('network'))
+        errors.raise_if_any()
+        subnets = values.get('subnets')
+        if subnets is None:
+            subnets = [iface.subnet for iface in spec.interfaces if iface.subnet]
+        deploy = nics = bootstrap = power = restart = None
+        with errors.catch():
+            deploy = deploy_step.DeployRequest.of(dict({key: values.get(key) for key in DEPLOY_OPTIONS}, state=state,
+                                                       name=values.get('name') or values.get('moid') or values.get('instance_uuid')
+                                                       or values.get('bios_uuid'), subnets=subnets))
+        with errors.catch():
+            nics = nic_step.NicRequest.of(values, spec)
+        if values.get('bootstrap') and state == 'present':
+            with errors.catch():
+                bootstrap = bootstrap_step.BootstrapRequest.of(dict(values['bootstrap'], ledger=values.get('ledger')), spec)
+        power_state = values.get('power_state') or 'powered_on'
+        with errors.catch():
+            power = power_step.PowerRequest.of({'state': power_state, 'mode': values.get('power_mode'), 'soft_timeout': values.get('soft_timeout'),
+                                                'timeout': min(values.get('timeout') or 600, 3600)})
+        if values.get('next_restart_time'):
+            if power_state != 'powered_on':
+                errors.add('next_restart_time', values['next_restart_time'], 'restarts a powered-on VM, but power_state is %s' % power_state)
+            else:
+                with errors.catch():
+                    restart = power_step.PowerRequest.of({'state': 'restarted', 'mode': values.get('power_mode'),
+                                                          'soft_timeout': values.get('soft_timeout'), 'next_restart_time': values['next_restart_time']})
+        wait = (values.get('wait') or {}).get('timeout') if values.get('wait') is not None else None
+        if wait is not None and wait < 1:
+            errors.add('wait.timeout', wait, 'must be at least 1 (seconds)')
+        errors.raise_if_any()
+        selector = Selector(moid=values.get('moid'), name=None if values.get('moid') else values.get('name'),
+                            instance_uuid=None if values.get('moid') or values.get('name') else values.get('instance_uuid'),
+                            uuid=None if values.get('moid') or values.get('name') or values.get('instance_uuid') else values.get('bios_uuid'),
+                            datacenter=values.get('datacenter'), folder=values.get('folder'))
+        return cls(state=state, selector=selector, deploy=deploy, nics=nics, bootstrap=bootstrap, power=power, restart=restart, wait=wait,
+                   notes=tuple(notes))
+
+
+def _with_manifest(values: Dict[str, Any], notes: List[str]) -> Dict[str, Any]:
+    """The manifest's options under the ones given explicitly."""
+    found = manifest_options(values['manifest'], values.get('classes'), values.get('images'))
+    merged = dict(values)
+    for key in MANIFEST_OPTIONS:
+        if key in found and merged.get(key) is None:
+            merged[key] = found[key]
+    if found.get('secret_references') and values.get('bootstrap') is None:
+        raise SpecError('manifest.spec.bootstrap', ', '.join(found['secret_references']),
+                        'refers to Secrets or ConfigMaps, which only Kubernetes holds; give the bootstrap (with the values) in the bootstrap option')
+    if found.get('ignored'):
+        notes.append('manifest: %s %s no counterpart here and %s ignored' % (', '.join(found['ignored']),
+                                                                             'has' if len(found['ignored']) == 1 else 'have',
+                                                                             'is' if len(found['ignored']) == 1 else 'are'))
+    return merged
+
+
+# ---------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------
+
+def reconcile(ctx: Context, request: VmRequest) -> StepResult:
+    for note in request.notes:
+        ctx.warn(note)
+    vapp = request.bootstrap is not None and request.bootstrap.provider == 'vapp_config'
+    handle = VmHandle(ctx.client, request.selector, vapp=vapp)
+    vm = handle.find()
+    if vm is None and handle.template is not None:
+        raise SpecError('name', request.deploy.name, 'is a template (%s): guestnet.vsphere creates and deletes VMs, never templates'
+                        % handle.template.path)
+    if request.state == 'absent':
+        removed = deploy_step.remove(ctx, request.deploy, handle)
+        return StepResult(changed=removed.changed, result=dict(removed.result, steps={'deploy': {'changed': removed.changed}}))
+    if vm is None:
+        if not request.selector.name:
+            raise VCenterError('no VM matches %s; to create one, give its name' % request.selector.describe())
+        return Creation(ctx, request, handle).run()
+    return Update(ctx, request, handle, vm).run()
+
+
+class Run:
+    """What both flows share: the steps' results, and the module result built from them."""
+
+    def __init__(self, ctx: Context, request: VmRequest, handle: VmHandle) -> None:
+        self.ctx = ctx
+        self.request = request
+        self.handle = handle
+        self.steps: Dict[str, Dict[str, Any]] = {}
+        self.deployed: Optional[StepResult] = None
+        self.nics: Optional[nic_step.NicPlanned] = None
+        self.boot: Optional[bootstrap_step.BootstrapPlan] = None
+        self.power: Optional[power_step.PowerPlanned] = None
+        self.restart: Optional[power_step.PowerPlanned] = None
+        self.observed: Optional[Nics] = None
+        self.vm_view: Dict[str, Any] = {}
+        self.before: Dict[str, Any] = {}
+        self.after: Dict[str, Any] = {}
+
+    @property
+    def changed(self) -> bool:
+        return any(step.get('changed') for step in self.steps.values())
+
+    def fail(self, step: str, error: Exception) -> StepError:
+        """A step failed after others changed something: the message names the step, the result shows what was done."""
+        message = '%s: %s' % (step, error)
+        return StepError(message, dict(self.result(), changed=self.changed))
+
+    def result(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {'vm': dict(self.vm_view), 'steps': self.steps}
+        if self.nics is not None and self.observed is not None:
+            out.update(self.nics.summary())
+            out.update(status(self.nics.target, self.observed))
+        if self.boot is not None:
+            out['bootstrap'] = bootstrap_step.result(self.boot, replace(self.ctx, diff=False))['bootstrap']
+        for planned, key in ((self.power, 'power'), (self.restart, 'restart_power')):
+            if planned is not None:
+                out[key] = planned.report(self.ctx.check_mode)
+        if self.restart is not None and self.restart.decision is not None:
+            out['restart'] = power_step.result(self.ctx, self.restart, done=True).get('restart')
+        if self.ctx.diff:
+            out['diff'] = {'before': self.before, 'after': self.after}
+        return out
+
+    # -- the steps shared by both flows ---------------------------------------------------------------------------
+    def power_on_and_watch(self, ref: Any, label: str, power_state: str, tools: Optional[str], extra: Mapping[str, str]) -> None:
+        """The power step (and a restart when next_restart_time says so), then the wait for the guest."""
+        ctx, request = self.ctx, self.request
+        self.power = power_step.plan(ctx, request.power, label, power_state, tools, extra)
+        if request.restart is not None and power_state == 'poweredOn':
+            self.restart = power_step.plan(ctx, request.restart, label, power_state, tools, extra)
+        changed = self.power.plan.changed or (self.restart is not None and self.restart.plan.changed)
+        self.steps['power'] = {'changed': changed, 'state': self.power.plan.target}
+        self.vm_view['power_state'] = self.power.plan.target
+        self.before['power_state'], self.after['power_state'] = self.power.plan.observed, self.power.plan.target
+        if ctx.check_mode:
+            return
+        try:
+            if self.power.plan.changed:
+                power_step.carry_out(ctx, ref, self.power)
+            if self.restart is not None and self.restart.plan.changed:
+                power_step.carry_out(ctx, ref, self.restart)
+        except VCenterError as error:
+            self.steps['power']['changed'] = self.power.changed or bool(self.restart and self.restart.changed)
+            raise self.fail('power', error) from None
+        if request.wait is not None and self.nics is not None and self.observed is not None:
+            if self.power.plan.target != 'poweredOn':
+                return
+            self.observed, timed_out = wait_for_guest(ctx, ref, label, self.nics.target, self.nics.catalog, self.nics.wanted, request.wait,
+                                                      self.observed, reread=self.power.plan.changed or self.steps['network']['changed'])
+            if timed_out is not None:
+                found = status(self.nics.target, self.observed)
+                raise StepError(timeout_message(timed_out, self.nics.target, self.observed, found), dict(self.result(), changed=self.changed))
+
+
+class Update(Run):
+    """An existing VM: check its records, plan every step, then one reconfigure (two when NICs are added)."""
+
+    def __init__(self, ctx: Context, request: VmRequest, handle: VmHandle, vm: VmRecord) -> None:
+        super().__init__(ctx, request, handle)
+        self.vm = vm
+
+    def run(self) -> StepResult:
+        ctx, request, vm = self.ctx, self.request, self.vm
+        deployed = deploy_step.existing(ctx, request.deploy, vm)
+        self.steps['deploy'] = {'changed': deployed.changed}
+        self.vm_view = dict(deployed.result['vm'])
+        self.before.update(deploy_step.state_view(vm))
+        self.after.update(deployed.result.get('diff', {}).get('after') or deploy_step.state_view(vm))
+        self.nics = nic_step.plan_for(request.nics, vm, self.handle)
+        self.observed = self.nics.after if ctx.check_mode else self.nics.before
+        self.steps['network'] = {'changed': self.nics.changed}
+        diff = self.nics.diff(self.nics.after)
+        self.before['nics'], self.after['nics'] = diff['before']['nics'], diff['after']['nics']
+        if request.bootstrap is not None:
+            subject = bootstrap_step.Subject.of_vm(vm)
+            subject = replace(subject, nics=self.nics.after.nics).with_placeholder_macs()
+            self.boot = bootstrap_step.plan(ctx, request.bootstrap, subject, lambda full: self.nics.catalog)
+            self._bootstrap_views()
+        if request.wait is not None and not ctx.check_mode and request.power.state != 'powered_on':
+            raise SpecError('wait', {'timeout': request.wait}, 'waits for the guest to show its addresses, but power_state is %s' % request.power.state)
+        if not ctx.check_mode:
+            self.apply_changes()
+        power_state = 'poweredOff' if self.boot is not None and self.boot.power_steps else vm.power_state
+        self.power_on_and_watch(vm.ref, vm.path, power_state, vm.tools_running_status, vm.extra_config)
+        return StepResult(changed=self.changed, result=self.result())
+
+    def _bootstrap_views(self) -> None:
+        boot = self.boot
+        self.steps['bootstrap'] = {'changed': boot.changed or boot.subnet_plan.changed, 'provider': boot.request.provider}
+        self.before['bootstrap'] = {'provider': boot.recorded[0], 'hash': boot.recorded[1]}
+        self.after['bootstrap'] = {'provider': boot.request.provider, 'hash': boot.digest, 'documents': boot.public()}
+
+    def apply_changes(self) -> None:
+        """The NIC changes and the bootstrap in one ReconfigVM_Task; in two when NICs are added (the bootstrap needs the MACs
+        vCenter gives them, so the VM is read in between)."""
+        ctx, vm, nics, boot = self.ctx, self.vm, self.nics, self.boot
+        nic_step.commit_subnets(nics, vm.owner_key())
+        changes = nic_step.device_changes(ctx, nics, vm.devices) if nics.plan.changed else []
+        if changes and (boot is None or nics.adds_nics):
+            try:
+                ctx.client.run_task('reconfiguring the NICs of VM %s' % vm.name, vm.ref.ReconfigVM_Task, spec=bootstrap_step.config_spec(None, changes),
+                                    timeout=self.request.deploy.timeout, check_first=True)
+            except VCenterError as error:
+                raise self.fail('network', error) from None
+            changes = []
+            if boot is not None:
+                self.vm = self.handle.reload()
+                self.boot = boot = bootstrap_step.plan(ctx, boot.request, bootstrap_step.Subject.of_vm(self.vm), lambda full: nics.catalog)
+                self._bootstrap_views()
+                self.observed = nic_step.observation(self.vm, nics.before.with_values(
+                    {'config.hardware.device': list(self.vm.devices.values())}, nics.catalog, nics.wanted).names)
+            else:
+                self.observed = nic_step.reread(ctx, vm, nics)
+        if boot is None:
+            return
+        try:   # power-off first (power_cycle), one reconfigure (NICs, record, guestinfo or vApp), then the customization
+            bootstrap_step.apply(ctx, vm.ref, boot, device_changes=changes, timeout=self.request.deploy.timeout)
+        except VCenterError as error:
+            raise self.fail('bootstrap' if not changes else 'network and bootstrap', error) from None
+        if changes:
+            self.observed = nic_step.reread(ctx, vm, nics)
+
+
+class Creation(Run):
+    """A new VM: place it, plan NICs against the template's, clone (NICs, records in the clone), then bootstrap and power."""
+
+    def run(self) -> StepResult:
+        ctx, request = self.ctx, self.request
+        inventory = deploy_step.read_placement(ctx, request.deploy, networks=True)
+        plan = deploy_step.plan_create(request.deploy, inventory)
+        template = VmHandle(ctx.client, Selector(moid=plan.template.moid), vapp=request.bootstrap is not None
+                            and request.bootstrap.provider == 'vapp_config')
+        template.find()
+        source = template.template
+        if source is None:
+            raise VCenterError('cannot read template %s' % plan.image_record)
+        self.handle.use_catalog(plan.catalog)
+        owner = plan.ids.get('instance_uuid') or ('(new VM %s)' % request.deploy.name if ctx.check_mode else plan.chosen_ids()['instance_uuid'])
+        records = {IMAGE_KEY: plan.image_record, CLASS_KEY: class_record(plan.cls)}
+        extra = dict(source.extra_config, **records)
+        # The clone's NICs: the template's, with the MACs vCenter gives a clone (none known yet) unless they are static.
+        cloned = tuple(_as_cloned(nic) for nic in source.nics)
+        self.nics = nic_step.plan(request.nics, vm_name=request.deploy.name, owner=owner, nics=cloned, extra_config=extra,
+                                  power_state='poweredOff', guest=Nics(nics=cloned, names={}),
+                                  catalog_source=lambda full: plan.catalog)
+        self.observed = self.nics.after
+        self.steps['deploy'] = {'changed': True}
+        self.steps['network'] = {'changed': True}
+        self.vm_view = plan.vm_view()
+        self.before.update({'exists': False})
+        self.after.update(plan.state_after())
+        self.after['nics'] = self.nics.diff(self.nics.after)['after']['nics']
+        clone_extra: Dict[str, str] = {}
+        if request.bootstrap is not None:
+            subject = bootstrap_step.Subject(name=request.deploy.name, owner=owner, instance_id=plan.ids.get('bios_uuid') or owner,
+                                             nics=self.nics.after.nics, extra_config=extra, power_state='poweredOff',
+                                             guest_id=request.deploy.guest_id or source.guest_id, vapp=source.vapp).with_placeholder_macs()
+            self.boot = bootstrap_step.plan(ctx, request.bootstrap, subject, lambda full: plan.catalog)
+            self.steps['bootstrap'] = {'changed': True, 'provider': request.bootstrap.provider}
+            self.after['bootstrap'] = {'provider': request.bootstrap.provider, 'hash': self.boot.digest, 'documents': self.boot.public()}
+            if request.bootstrap.provider in GOSC_PROVIDERS:
+                clone_extra = record_values(request.bootstrap.provider, self.boot.digest)   # recorded before it is queued
+        if ctx.check_mode:
+            self.power = power_step.plan(ctx, request.power, plan.path, 'poweredOff', None, {})
+            self.steps['power'] = {'changed': self.power.plan.changed, 'state': self.power.plan.target}
+            self.vm_view['power_state'] = self.power.plan.target
+            self.after['power_state'] = self.power.plan.target
+            return StepResult(changed=True, result=self.result())
+        nic_step.commit_subnets(self.nics, owner)
+        ref = deploy_step.clone(ctx, plan, device_changes=_clone_changes(nic_step.device_changes(ctx, self.nics, source.devices)),
+                                extra_config=clone_extra)
+        self.vm_view = plan.vm_view(moid_of(ref))
+        try:
+            vm = self.handle.reload(ref)
+        except VCenterError as error:
+            raise self.fail('deploy', error) from None
+        self.observed = self.nics.before.with_values({'config.hardware.device': list(vm.devices.values()), 'guest.net': [], 'guest.ipAddress': None},
+                                                     self.nics.catalog, self.nics.wanted)
+        self.observed = replace(self.observed, extra_config=vm.extra_config)
+        if self.boot is not None:
+            try:
+                self.boot = bootstrap_step.plan(ctx, request.bootstrap, bootstrap_step.Subject.of_vm(vm), lambda full: plan.catalog)
+                if request.bootstrap.provider in GOSC_PROVIDERS:
+                    self.boot.customization = self.boot.documents['spec']
+                    if self.boot.extra_changes:     # the MACs changed what the clone recorded: write the record too
+                        bootstrap_step.apply(ctx, vm.ref, replace(self.boot, customization=None))
+                    bootstrap_step.customize(ctx, vm.ref, self.boot, timeout=request.deploy.timeout)
+                else:
+                    bootstrap_step.apply(ctx, vm.ref, self.boot, timeout=request.deploy.timeout)
+            except VCenterError as error:
+                raise self.fail('bootstrap', error) from None
+            self.after['bootstrap'] = {'provider': request.bootstrap.provider, 'hash': self.boot.digest, 'documents': self.boot.public()}
+        self.power_on_and_watch(vm.ref, vm.path, 'poweredOff', None, vm.extra_config)
+        return StepResult(changed=True, result=self.result())
+
+
+def _as_cloned(nic: ObservedNic) -> ObservedNic:
+    """A template's NIC as its clone will have it: vCenter gives every NIC without a static MAC a new one."""
+    if nic.address_type == 'manual':
+        return nic
+    return replace(nic, mac_address=None)
+
+
+def _clone_changes(changes: List[Any]) -> List[Any]:
+    """The NIC changes for a clone: an edited template NIC must not carry the template's MAC over (vCenter assigns one)."""
+    for change in changes:
+        device = change.device
+        if change.operation == 'edit' and getattr(device, 'addressType', None) != 'manual':
+            device.macAddress = None
+            device.addressType = 'generated'
+    return changes

@@ -1,0 +1,346 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: vm
+short_description: The whole VM in one task - deployment, NICs, guest network bootstrap and power, as VM Operator reconciles it
+version_added: 0.2.0
+author: guestnet.vsphere contributors (@guestnet)
+description:
+  - Reconciles one VM the way VMware VM Operator reconciles a C(VirtualMachine), in one session and one pass
+    - the deploy step of M(guestnet.vsphere.vm_deploy) (clone from a template with a VM class, placement, UUIDs,
+    immutable records), the NIC step of M(guestnet.vsphere.vm_network) (the VM gets the NICs of O(network.interfaces)),
+    the bootstrap step of M(guestnet.vsphere.vm_bootstrap) (cloud-init, LinuxPrep, Sysprep or vApp properties from the
+    same O(network)), the power step of M(guestnet.vsphere.vm_power) (O(power_state), O(power_mode),
+    O(next_restart_time)) and, with O(wait), the guest's network.
+  - Every option is checked, and every step planned, before anything changes; all input errors are reported at once.
+  - A VM Operator C(VirtualMachine) manifest can stand for most options (O(manifest)); its C(className) and
+    C(imageName) resolve through O(classes) and O(images). Options given explicitly override the manifest's.
+  - Finds the VM by O(moid); else by O(name) (in O(datacenter) and O(folder)); else by O(instance_uuid), then
+    O(bios_uuid). Creating a VM needs O(name). Finding a VM by name costs one call with O(datacenter)
+    (C(SearchIndex.FindByInventoryPath)); without it, the names of all VMs are read.
+  - "SOAP calls (session included): a run that changes nothing costs 5; a new VM with NICs, a bootstrap and power-on 13
+    (the look-up, one read of templates and placement, one of the template, the clone, one read of the new VM for
+    the MAC addresses vCenter gave its NICs, one reconfigure or customization, and the power-on, each task with one
+    read of its state). Changes to an existing VM's NICs and bootstrap go in one C(ReconfigVM_Task); in two when NICs
+    are added, since the bootstrap needs their MAC addresses."
+extends_documentation_fragment:
+  - guestnet.vsphere.connection
+  - guestnet.vsphere.deploy
+  - guestnet.vsphere.network_spec
+  - guestnet.vsphere.bootstrap.vm
+  - guestnet.vsphere.attributes
+  - guestnet.vsphere.attributes.actiongroup_vmware
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Predicts every step, for a VM that does not exist yet too (its NICs have no MAC address yet; the bootstrap
+        documents name them by position). Nothing is changed on vCenter or in the ledger.
+  diff_mode:
+    support: full
+    details:
+      - Before and after of the deployment (exists, image, class, placement), the NICs, the bootstrap (provider, hash,
+        documents with secrets redacted) and the power state.
+options:
+  state:
+    description:
+      - V(present) reconciles the VM (creating it when it does not exist); V(absent) deletes it (see
+        M(guestnet.vsphere.vm_deploy)) and releases its ledger addresses.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description:
+      - The VM's name. Required to create a VM (unless O(manifest) gives it).
+    type: str
+  moid:
+    description:
+      - The VM's managed object ID, for example V(vm-42), to find an existing VM.
+    type: str
+  datacenter:
+    description:
+      - The datacenter of the VM. Defaults to the template's datacenter when the VM is created.
+    type: str
+  folder:
+    description:
+      - The VM folder, as a full path (V(/DC0/vm/web)) or relative to the datacenter's VM folder (V(web)).
+    type: str
+  remove_unmanaged:
+    description:
+      - Remove the NICs no interface claims (a template's extra NICs). With V(false) they are kept, and reported.
+    type: bool
+    default: false
+  connected:
+    description:
+      - Connect every NIC an interface claims, or disconnect them all (see M(guestnet.vsphere.vm_network)).
+    type: bool
+    default: true
+  interface_connected:
+    description:
+      - Per-interface exceptions to O(connected), for example C(eth1=false).
+    type: dict
+    default: {}
+  power_state:
+    description:
+      - The power state to reach, with VM Operator's transitions (see M(guestnet.vsphere.vm_power)). Defaults to
+        V(powered_on), as VM Operator's does.
+    type: str
+    choices: [powered_on, powered_off, suspended]
+  power_mode:
+    description:
+      - How to power off or suspend (and restart, see O(next_restart_time)) - V(hard), V(soft) (the guest's shutdown or
+        standby through VMware Tools), or V(try_soft) (soft, then hard after O(soft_timeout)).
+      - Defaults to V(try_soft), or to the manifest's C(powerOffMode), C(suspendMode) or C(restartMode).
+    type: str
+    choices: [hard, soft, try_soft]
+  soft_timeout:
+    description:
+      - Seconds V(try_soft) waits for the guest before the hard call.
+    type: int
+    default: 300
+  next_restart_time:
+    description:
+      - Restart a powered-on VM once for this value, as VM Operator's C(spec.nextRestartTime) - V(now) (every run), or an
+        RFC 3339 time (once; the time is recorded on the VM). Needs O(power_state=powered_on).
+    type: str
+  wait:
+    description:
+      - Wait until the guest (VMware Tools) shows every intended address (see M(guestnet.vsphere.vm_network)). Needs
+        O(power_state=powered_on). When the time runs out the task fails with the drift, after everything else was done.
+    type: dict
+    suboptions:
+      timeout:
+        description:
+          - Seconds to wait at most.
+        type: int
+        default: 300
+  timeout:
+    description:
+      - Seconds to wait for each vCenter task (clone, reconfigure, customization, power, delete).
+    type: int
+    default: 3600
+  manifest:
+    description:
+      - A VM Operator C(VirtualMachine) manifest (apiVersion C(vmoperator.vmware.com/v1alpha1) to C(v1alpha6)), in
+        the place of O(name), O(image), O(vm_class), O(network), O(bootstrap), O(power_state), O(power_mode),
+        O(next_restart_time), O(instance_uuid), O(bios_uuid) and O(guest_id). Options given explicitly override it.
+      - Its network and bootstrap are validated as VM Operator's webhook validates them. A bootstrap that refers to
+        Secrets or ConfigMaps needs the O(bootstrap) option with the values. Fields with no counterpart here (for
+        example C(spec.volumes)) are ignored with a warning.
+    type: dict
+  classes:
+    description:
+      - VM classes by name (each a O(vm_class)), for the manifest's C(className).
+    type: dict
+    default: {}
+  images:
+    description:
+      - Templates by image name, for the manifest's C(imageName); a name not listed is taken as the template's name.
+    type: dict
+    default: {}
+notes:
+  - Requires pyVmomi on the host that runs the module.
+  - O(subnets) defaults to the subnets O(network.interfaces) name, so a new VM lands on a host that reaches them.
+  - O(instance_uuid) and O(bios_uuid) are the identity of a new VM, checked (not changed) on an existing one.
+seealso:
+  - module: guestnet.vsphere.vm_deploy
+  - module: guestnet.vsphere.vm_network
+  - module: guestnet.vsphere.vm_bootstrap
+  - module: guestnet.vsphere.vm_power
+'''
+
+EXAMPLES = r'''
+- name: A web server - cloned, two NICs, cloud-init, powered on, and the guest's addresses waited for
+  guestnet.vsphere.vm:
+    name: web01
+    datacenter: DC0
+    cluster: DC0_C0
+    image: ubuntu-22.04
+    vm_class: {cpus: 2, memory: 4Gi}
+    network:
+      host_name: web01
+      domain_name: example.com
+      nameservers: [10.0.0.53]
+      interfaces:
+        - name: eth0
+          network: DC0_DVPG0
+          addresses: [10.0.0.10/24]
+          gateway4: 10.0.0.1
+        - name: eth1
+          network: backup
+          dhcp4: true
+    bootstrap:
+      provider: cloud_init
+      cloud_init:
+        cloud_config:
+          packages: [nginx]
+    remove_unmanaged: true
+    wait: {timeout: 600}
+  register: web01
+
+- name: Show what VM Operator's status would say
+  ansible.builtin.debug:
+    msg: "{{ web01.network.config }} {{ web01.primary_ip4 }} {{ web01.drift }}"
+
+- name: A database server with LinuxPrep and an address from the subnet ledger
+  guestnet.vsphere.vm:
+    name: db01
+    datacenter: DC0
+    cluster: DC0_C0
+    image: rhel9
+    ledger: /var/lib/guestnet/ledger.sqlite
+    network:
+      domain_name: example.com
+      interfaces:
+        - {name: eth0, subnet: db-net}
+    bootstrap:
+      provider: linux_prep
+      linux_prep: {time_zone: Etc/UTC}
+      power_cycle: true     # re-customizing a running VM powers it off first, then on again
+
+- name: A VM described by a VM Operator manifest
+  guestnet.vsphere.vm:
+    datacenter: DC0
+    cluster: DC0_C0
+    manifest: "{{ lookup('ansible.builtin.file', 'vmop01.yaml') | from_yaml }}"
+    classes:
+      best-effort-small: {cpus: 1, memory: 1Gi}
+    images:
+      ubuntu-22.04: linux-template
+
+- name: Restart it once, at the time given
+  guestnet.vsphere.vm:
+    name: web01
+    datacenter: DC0
+    next_restart_time: "2026-12-24T18:00:00Z"
+
+- name: Delete it and release its ledger addresses
+  guestnet.vsphere.vm:
+    name: db01
+    datacenter: DC0
+    state: absent
+'''
+
+RETURN = r'''
+vm:
+  description: The VM (as M(guestnet.vsphere.vm_deploy) returns it), with the power state it was brought to.
+  returned: always
+  type: dict
+  sample: {moid: vm-42, name: web01, path: /DC0/vm/web01, instance_uuid: 5013a3e2-7c2a-4e4b-9f5e-2d1c0b9a8f71,
+           bios_uuid: 4213a3e2-7c2a-4e4b-9f5e-2d1c0b9a8f71, power_state: poweredOn, image: /DC0/vm/ubuntu-22.04,
+           vm_class: {cpus: 2, memory: 4096}, adapter_types: []}
+steps:
+  description:
+    - Which steps ran and whether each changed something - C(deploy), C(network), C(bootstrap) (with its
+      C(provider)), C(power) (with the C(state) reached).
+  returned: always
+  type: dict
+  sample: {deploy: {changed: true}, network: {changed: true}, bootstrap: {changed: true, provider: cloud_init},
+           power: {changed: true, state: poweredOn}}
+actions:
+  description: What the NIC step did per interface and unclaimed NIC (see M(guestnet.vsphere.vm_network)).
+  returned: when O(state=present)
+  type: list
+  elements: dict
+allocations:
+  description: The addresses the subnet ledger holds for the VM's subnet interfaces (see M(guestnet.vsphere.vm_network)).
+  returned: when O(state=present)
+  type: list
+  elements: dict
+network:
+  description: VM Operator's C(status.network) - the intended config and the observed interfaces (see M(guestnet.vsphere.vm_network)).
+  returned: when O(state=present)
+  type: dict
+  contains:
+    config:
+      description: The intended network config, with the MAC address of each interface's NIC.
+      type: dict
+      returned: always
+    interfaces:
+      description: Every NIC with what VMware Tools reports on it.
+      type: list
+      elements: dict
+      returned: always
+primary_ip4:
+  description: The primary IPv4 address, as VM Operator derives it.
+  returned: when O(state=present)
+  type: str
+  sample: 10.0.0.10
+primary_ip6:
+  description: The primary IPv6 address.
+  returned: when O(state=present)
+  type: str
+drift:
+  description: Intended against observed, per interface that differs (see M(guestnet.vsphere.vm_network)).
+  returned: when O(state=present)
+  type: list
+  elements: dict
+bootstrap:
+  description: The bootstrap step's provider, hash, documents (secrets redacted) and what it updated (see M(guestnet.vsphere.vm_bootstrap)).
+  returned: when O(bootstrap) is given
+  type: dict
+power:
+  description: What the power step found and did (see M(guestnet.vsphere.vm_power)).
+  returned: when O(state=present)
+  type: dict
+restart:
+  description: The restart decision for O(next_restart_time) (see M(guestnet.vsphere.vm_power)).
+  returned: when O(next_restart_time) is given and the VM was powered on
+  type: dict
+released:
+  description: With O(state=absent), the ledger records (C(subnet ip)) released for the deleted VM.
+  returned: when a VM was deleted and the ledger exists
+  type: list
+  elements: str
+'''
+
+from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
+    bootstrap_argument_spec,
+    deploy_argument_spec,
+    network_spec_argument_spec,
+)
+from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
+from ansible_collections.guestnet.vsphere.plugins.module_utils._reconcile import VmRequest, reconcile
+
+
+def argument_spec():
+    spec = deploy_argument_spec()
+    spec.update(network_spec_argument_spec())
+    spec.update(
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        name=dict(type='str'),
+        moid=dict(type='str'),
+        datacenter=dict(type='str'),
+        folder=dict(type='str'),
+        bootstrap=dict(type='dict', options=bootstrap_argument_spec()),
+        remove_unmanaged=dict(type='bool', default=False),
+        connected=dict(type='bool', default=True),
+        interface_connected=dict(type='dict', default={}),
+        power_state=dict(type='str', choices=['powered_on', 'powered_off', 'suspended']),
+        power_mode=dict(type='str', choices=['hard', 'soft', 'try_soft']),
+        soft_timeout=dict(type='int', default=300),
+        next_restart_time=dict(type='str'),
+        wait=dict(type='dict', options=dict(timeout=dict(type='int', default=300))),
+        timeout=dict(type='int', default=3600),
+        manifest=dict(type='dict'),
+        classes=dict(type='dict', default={}),
+        images=dict(type='dict', default={}),
+    )
+    return spec
+
+
+def main():
+    module = GuestnetModule(argument_spec(), supports_check_mode=True)
+    module.run(lambda: VmRequest.of(module.params), reconcile)
+
+
+if __name__ == '__main__':
+    main()
