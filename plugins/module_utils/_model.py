@@ -142,11 +142,15 @@ class ErrorCollector:
         self._errors: List[SpecError] = []
 
     def add(self, path: str, value: Any, reason: str) -> None:
-        self._errors.append(SpecError(path, value, reason))
+        self.add_error(SpecError(path, value, reason))
 
     def add_error(self, error: SpecError) -> None:
-        """Add a SpecError (every problem of a SpecErrors)."""
-        self._errors.extend(error.errors)
+        """Add a SpecError (every problem of a SpecErrors); a problem already recorded (two checks of one rule) once."""
+        known = {single.message for single in self._errors}
+        for single in error.errors:
+            if single.message not in known:
+                known.add(single.message)
+                self._errors.append(single)
 
     @property
     def errors(self) -> Tuple[SpecError, ...]:

@@ -137,16 +137,18 @@ def reconcile(ctx: Context, request: VmRequest) -> StepResult:
         ctx.warn(note)
     vapp = request.bootstrap is not None and request.bootstrap.provider == 'vapp_config'
     handle = VmHandle(ctx.client, request.selector, vapp=vapp)
-    vm = handle.find()
+    # A run that may create the VM reads the inventory's names with the placement, not before it.
+    vm = handle.find(names=not (request.state == 'present' and request.deploy.image))
     if vm is None and handle.template is not None:
         raise SpecError('name', request.deploy.name, 'is a template (%s): guestnet.vsphere creates and deletes VMs, never templates'
                         % handle.template.path)
     if request.state == 'absent':
         removed = deploy_step.remove(ctx, request.deploy, handle)
         return StepResult(changed=removed.changed, result=dict(removed.result, steps={'deploy': {'changed': removed.changed}}))
-    if vm is None:
+    if vm is None and not handle.unsure:
         if not request.selector.name:
             raise VCenterError('no VM matches %s; to create one, give its name' % request.selector.describe())
+    if vm is None:
         return Creation(ctx, request, handle).run()
     return Update(ctx, request, handle, vm).run()
 
@@ -204,7 +206,9 @@ class Run:
         changed = self.power.plan.changed or (self.restart is not None and self.restart.plan.changed)
         self.steps['power'] = {'changed': changed, 'state': self.power.plan.target}
         self.vm_view['power_state'] = self.power.plan.target
-        self.before['power_state'], self.after['power_state'] = self.power.plan.observed, self.power.plan.target
+        if self.before.get('exists') is not False:
+            self.before['power_state'] = self.power.plan.observed
+        self.after['power_state'] = self.power.plan.target
         if ctx.check_mode:
             return
         try:
@@ -249,8 +253,6 @@ class Update(Run):
             subject = replace(subject, nics=self.nics.after.nics).with_placeholder_macs()
             self.boot = bootstrap_step.plan(ctx, request.bootstrap, subject, lambda full: self.nics.catalog)
             self._bootstrap_views()
-        if request.wait is not None and not ctx.check_mode and request.power.state != 'powered_on':
-            raise SpecError('wait', {'timeout': request.wait}, 'waits for the guest to show its addresses, but power_state is %s' % request.power.state)
         if not ctx.check_mode:
             self.apply_changes()
         power_state = 'poweredOff' if self.boot is not None and self.boot.power_steps else vm.power_state
@@ -300,6 +302,13 @@ class Creation(Run):
     def run(self) -> StepResult:
         ctx, request = self.ctx, self.request
         inventory = deploy_step.read_placement(ctx, request.deploy, networks=True)
+        if self.handle.unsure:     # not at its inventory path: maybe in another folder of the datacenter
+            found = self.handle.take([vm.ref for vm in inventory.of_kind('VirtualMachine') if vm.name == request.selector.name])
+            if found is not None:
+                return Update(ctx, request, self.handle, found).run()
+            if self.handle.template is not None:
+                raise SpecError('name', request.deploy.name, 'is a template (%s): guestnet.vsphere creates and deletes VMs, never templates'
+                                % self.handle.template.path)
         plan = deploy_step.plan_create(request.deploy, inventory)
         template = VmHandle(ctx.client, Selector(moid=plan.template.moid), vapp=request.bootstrap is not None
                             and request.bootstrap.provider == 'vapp_config')

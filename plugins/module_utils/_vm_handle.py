@@ -139,19 +139,31 @@ class VmHandle:
         self.template: Optional[VmRecord] = None     # a template the selector names (find() skips templates)
         self.inventory = Inventory(())               # the VM's folders, datacenter, networks and switches
         self._searched = False
+        self.unsure = False                          # not at its path, and the VMs' names were not read (find(names=False))
         self._full: Optional[NetworkCatalog] = None
 
     # -- finding --------------------------------------------------------------------------------------------------
-    def find(self) -> Optional[VmRecord]:
-        """The VM (None when there is none), found and read once; VCenterError when the selector names several."""
+    def find(self, names: bool = True) -> Optional[VmRecord]:
+        """The VM (None when there is none), found and read once; VCenterError when the selector names several.
+
+        names=False: when the VM is not at its inventory path, do not read the VMs' names (``unsure`` says so); a caller
+        about to read the inventory anyway (to create the VM) looks there and hands what it finds to ``take``.
+        """
         if not self._searched:
             self._searched = True
-            refs = self._candidates()
+            refs = self._candidates(names)
             if refs:
                 self._read(refs, self.selector)
         return self.record
 
-    def _candidates(self) -> List[Any]:
+    def take(self, refs: Sequence[Any]) -> Optional[VmRecord]:
+        """Read the VMs a caller found (candidates for the selector) as find() reads its own."""
+        self.unsure = False
+        if refs:
+            self._read(refs, self.selector)
+        return self.record
+
+    def _candidates(self, names: bool = True) -> List[Any]:
         selector, client = self.selector, self.client
         if selector.moid:
             return [client.reference('VirtualMachine', selector.moid)]
@@ -163,6 +175,9 @@ class VmHandle:
             found = client.find_by_inventory_path(path, 'looking up VM %s' % path)
             if found is not None and ManagedObject(found).kind == 'VirtualMachine':
                 return [found]
+            if not names:
+                self.unsure = True
+                return []
         return [obj.ref for obj in self.named(selector.name or '')]
 
     def named(self, name: str) -> List[ManagedObject]:

@@ -113,8 +113,9 @@ options:
     type: str
   wait:
     description:
-      - Wait until the guest (VMware Tools) shows every intended address (see M(guestnet.vsphere.vm_network)). Needs
-        O(power_state=powered_on). When the time runs out the task fails with the drift, after everything else was done.
+      - Wait until the guest (VMware Tools) shows every intended address (see M(guestnet.vsphere.vm_network)), when the
+        VM ends powered on (with another O(power_state) there is nothing to wait for, and no wait). When the time runs
+        out the task fails with the drift, after everything else was done.
     type: dict
     suboptions:
       timeout:

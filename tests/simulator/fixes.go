@@ -177,6 +177,10 @@ func (f *front) completeClone(src *simulator.VirtualMachine, ref types.ManagedOb
 		}
 		if spec.Config != nil {
 			applyVApp(clone, spec.Config)
+			if len(spec.Config.DeviceChange) > 0 {
+				uniqueMACs(clone)
+				syncGuestNet(clone) // the clone's NIC changes leave guest.net entries of removed NICs behind, as ReconfigVM_Task does
+			}
 		}
 	})
 	ctx := context.Background()
@@ -285,11 +289,36 @@ func (f *front) reconfigVM(w http.ResponseWriter, r *http.Request, this types.Ma
 		simulator.Map.WithLock(vm, func() {
 			applyVApp(vm, &req.Spec)
 			if len(req.Spec.DeviceChange) > 0 {
+				uniqueMACs(vm)
 				syncGuestNet(vm)
 			}
 		})
 	}
 	rec.flush(w)
+}
+
+// uniqueMACs gives NICs the simulator added a vCenter-style MAC unique in this process (lock held): the simulator derives
+// them from three characters of the VM's BIOS UUID (00:0c:29:...), so VMs of one fleet would share MACs. Static
+// (manual) MACs are kept; guest.net entries of the NIC follow.
+func uniqueMACs(vm *simulator.VirtualMachine) {
+	for _, d := range vm.Config.Hardware.Device {
+		nic, ok := d.(types.BaseVirtualEthernetCard)
+		if !ok {
+			continue
+		}
+		card := nic.GetVirtualEthernetCard()
+		if card.AddressType == string(types.VirtualEthernetCardMacTypeManual) || !strings.HasPrefix(card.MacAddress, "00:0c:29:") {
+			continue
+		}
+		old := card.MacAddress
+		card.MacAddress = nextMAC()
+		card.AddressType = string(types.VirtualEthernetCardMacTypeAssigned)
+		for i := range vm.Guest.Net {
+			if vm.Guest.Net[i].DeviceConfigId == card.Key && vm.Guest.Net[i].MacAddress == old {
+				vm.Guest.Net[i].MacAddress = card.MacAddress
+			}
+		}
+	}
 }
 
 // syncGuestNet drops guest.net entries of removed NICs and updates the network name of the others (lock held).
@@ -321,17 +350,33 @@ func syncGuestNet(vm *simulator.VirtualMachine) {
 	}
 	var net []types.GuestNicInfo
 	changed := false
+	seen := map[nicID]bool{}
 	for _, g := range vm.Guest.Net {
-		name, ok := nics[nicID{g.DeviceConfigId, g.MacAddress}]
+		id := nicID{g.DeviceConfigId, g.MacAddress}
+		name, ok := nics[id]
 		if !ok {
 			changed = true
 			continue
 		}
+		seen[id] = true
 		if name != "" && g.Network != name {
 			g.Network = name
 			changed = true
 		}
 		net = append(net, g)
+	}
+	// A NIC whose MAC changed in an edit (a clone's NIC vCenter gives a new MAC) gets its entry, as an added NIC does.
+	for _, d := range vm.Config.Hardware.Device {
+		nic, ok := d.(types.BaseVirtualEthernetCard)
+		if !ok {
+			continue
+		}
+		card := nic.GetVirtualEthernetCard()
+		id := nicID{card.Key, card.MacAddress}
+		if !seen[id] {
+			net = append(net, types.GuestNicInfo{Network: nics[id], MacAddress: card.MacAddress, Connected: true, DeviceConfigId: card.Key})
+			changed = true
+		}
 	}
 	if changed {
 		simulator.Map.Update(vm, []types.PropertyChange{{Name: "guest.net", Val: net}})
