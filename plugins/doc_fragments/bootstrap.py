@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 # The bootstrap options (module_utils/_argspec.py bootstrap_argument_spec), written once: vm_bootstrap takes them as
 # options of its own, vm inside its bootstrap option.
 _OPTIONS = r'''
@@ -194,8 +196,9 @@ _OPTIONS = r'''
   power_cycle:
     description:
       - For V(linux_prep) and V(sysprep) on a powered-on VM that needs a new customization, power it off (hard) first. The
-        customization applies when the VM is powered on again: M(guestnet.vsphere.vm_bootstrap) leaves it powered off
-        (power it on with M(guestnet.vsphere.vm_power)); M(guestnet.vsphere.vm) powers it on as its O(guestnet.vsphere.vm#module:power_state) says.
+        customization applies when the VM is powered on again - M(guestnet.vsphere.vm_bootstrap) leaves it powered off
+        (power it on with M(guestnet.vsphere.vm_power)), M(guestnet.vsphere.vm) powers it on as its
+        O(guestnet.vsphere.vm#module:power_state) says.
       - A suspended VM cannot be powered off (VM Operator's transitions, which M(guestnet.vsphere.vm_power) follows too), so
         resume it first.
       - When V(false), such a VM is an error, and nothing is changed.
@@ -208,6 +211,11 @@ _OPTIONS = r'''
     type: bool
     default: false
 '''
+
+
+def _in_bootstrap(text):
+    """The same text where the options are suboptions of vm's bootstrap: O(force) becomes O(bootstrap.force)."""
+    return re.sub(r'O\((provider|cloud_init|linux_prep|sysprep|vapp_config|power_cycle|force)(?=[.=)\[])', r'O(bootstrap.\1', text)
 
 
 def _indented(text, spaces):
@@ -223,8 +231,8 @@ class ModuleDocFragment(object):
 options:
   bootstrap:
     description:
-      - How the guest gets its network and identity: M(guestnet.vsphere.vm_bootstrap)'s options, in one dict.
+      - How the guest gets its network and identity, with the options of M(guestnet.vsphere.vm_bootstrap) in one dict.
       - Without it the guest is not bootstrapped (its NICs are still reconciled).
     type: dict
     suboptions:
-''' + _indented(_OPTIONS, 4) + '\n')
+''' + _indented(_in_bootstrap(_OPTIONS), 4) + '\n')

@@ -38,6 +38,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import (
 )
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vim_records import (
     NETWORK_PROPERTIES,
+    SWITCH_KINDS,
     SWITCH_PROPERTIES,
     VAPP_PROPERTY,
     VM_PROPERTIES,
@@ -50,7 +51,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._vim_records impo
 SELECTOR_KEYS = ('name', 'uuid', 'instance_uuid', 'moid', 'datacenter', 'folder')
 
 # Up from a VM to the root folder (its path and datacenter), and over to the networks its NICs are on.
-_UP = traversal_specs([
+_UP = (
     ('VirtualMachine', 'parent', ['Folder.parent']),
     ('VirtualMachine', 'parentVApp', ['VirtualApp.parentFolder', 'VirtualApp.parentVApp']),
     ('VirtualApp', 'parentFolder', ['Folder.parent']),
@@ -63,24 +64,24 @@ _UP = traversal_specs([
     ('ResourcePool', 'owner', ['ComputeResource.host']),
     ('ComputeResource', 'parent', ['Folder.parent']),
     ('ComputeResource', 'host', []),
-])
+)
 # Folders, datacenter and vApps above the VM give its path; its pool, the pools above it and their cluster or host give
 # where it runs (placement), so a re-run needs no read of the inventory's placement objects.
 _ANCESTOR_PROPERTIES = {'Folder': ['name', 'parent'], 'Datacenter': ['name', 'parent', 'networkFolder'],
                         'VirtualApp': ['name', 'parent', 'parentFolder', 'parentVApp', 'owner'],
                         'ResourcePool': ['name', 'parent', 'owner'], 'ComputeResource': ['name', 'parent', 'host'], 'HostSystem': ['name']}
 # Down from the root folder through datacenters into their network folders, never into VM or host folders.
-_TO_NETWORKS = traversal_specs([
+_TO_NETWORKS = (
     ('Folder', 'childEntity', ['Folder.childEntity', 'Datacenter.networkFolder']),
     ('Datacenter', 'networkFolder', ['Folder.childEntity']),
-])
+)
 # Down from the root folder through datacenters into their VM folders and vApps.
-_TO_VMS = traversal_specs([
+_TO_VMS = (
     ('Folder', 'childEntity', ['Folder.childEntity', 'Datacenter.vmFolder', 'VirtualApp.vm']),
     ('Datacenter', 'vmFolder', ['Folder.childEntity']),
     ('VirtualApp', 'vm', []),
-])
-_FOLDER_DOWN = traversal_specs([('Folder', 'childEntity', ['Folder.childEntity'])])
+)
+_FOLDER_DOWN = (('Folder', 'childEntity', ['Folder.childEntity']),)
 
 
 @dataclass(frozen=True)
@@ -182,15 +183,15 @@ class VmHandle:
 
     def named(self, name: str) -> List[ManagedObject]:
         """The VMs (and templates) called name: one read of every VM's name and nothing else."""
-        objects = self.client.retrieve([filter_spec([self.client.content.rootFolder], {'VirtualMachine': ['name']}, _TO_VMS)],
+        objects = self.client.retrieve([filter_spec([self.client.content.rootFolder], {'VirtualMachine': ['name']}, traversal_specs(_TO_VMS))],
                                        'looking up VMs by name')
         return [obj for obj in objects if obj.kind == 'VirtualMachine' and obj.name == name]
 
     def _read(self, refs: Sequence[Any], selector: Selector) -> None:
         paths = list(VM_PROPERTIES) + ([VAPP_PROPERTY] if self.vapp else [])
-        spec = filter_spec(refs, dict(_ANCESTOR_PROPERTIES, VirtualMachine=paths, **NETWORK_PROPERTIES), _UP)
+        spec = filter_spec(refs, dict(_ANCESTOR_PROPERTIES, VirtualMachine=paths, **NETWORK_PROPERTIES), traversal_specs(_UP))
         spec.reportMissingObjectsInResults = True      # a moid of a VM that is gone: not found, not a fault
-        switches = filter_spec([self.client.content.rootFolder], SWITCH_PROPERTIES, _TO_NETWORKS, skip_roots=True)
+        switches = filter_spec([self.client.content.rootFolder], SWITCH_PROPERTIES, traversal_specs(_TO_NETWORKS), skip_roots=True)
         what = 'reading VM %s' % selector.describe()
         self.inventory = Inventory(self.client.retrieve([spec, switches], what))
         found = select_vm(self.inventory, selector.as_dict())
@@ -204,7 +205,7 @@ class VmHandle:
     def catalog_for(self, vm: ManagedObject) -> NetworkCatalog:
         """The networks vm's NICs are on (and the switches), from what was read with it."""
         mine = {moid_of(ref) for ref in vm.get('network') or []}
-        objects = [obj for obj in self.inventory.by_moid.values() if obj.moid in mine or obj.kind in ('DistributedVirtualSwitch', 'VmwareDistributedVirtualSwitch')]
+        objects = [obj for obj in self.inventory.by_moid.values() if obj.moid in mine or obj.kind in SWITCH_KINDS]
         datacenter = self.inventory.datacenter_of(vm)
         return NetworkCatalog(network_records(objects), datacenter=datacenter.name if datacenter is not None else None, complete=False)
 
@@ -241,7 +242,7 @@ class VmHandle:
             if folder is None:
                 raise VCenterError('cannot read the networks of the datacenter of VM %s' % self.selector.describe())
             properties = dict(NETWORK_PROPERTIES, **SWITCH_PROPERTIES)
-            objects = self.client.retrieve([filter_spec([folder], properties, _FOLDER_DOWN)], 'reading the networks of datacenter %s'
+            objects = self.client.retrieve([filter_spec([folder], properties, traversal_specs(_FOLDER_DOWN))], 'reading the networks of datacenter %s'
                                            % datacenter.name)
             self._full = NetworkCatalog(network_records(objects), datacenter=datacenter.name)
         return self._full

@@ -129,7 +129,8 @@ def resolve_network(spec: Any, *, macs: Any = None, vm_name: Any = None, provide
                                    text='%s %s' % ('interface %s has' % missing[0] if len(missing) == 1
                                                    else 'interfaces %s have' % ', '.join(missing), reason)))
     errors.raise_if_any()
-    assert net is not None      # resolve raised otherwise, and that is in errors
+    if net is None:             # resolve raised otherwise, and that is in errors
+        raise RuntimeError('resolve_network: no network and no error')
     return net
 
 

@@ -40,22 +40,22 @@ _RUNS = itertools.count()
 
 
 def cloud_init_vm(name, **more):
-    args = dict(PLACEMENT, name=name, remove_unmanaged=True, network={
-        'host_name': name.replace('-', ''), 'domain_name': 'vmm.example', 'nameservers': ['10.80.0.53'],
-        'interfaces': [{'name': 'eth0', 'network': 'DC0_DVPG0', 'addresses': ['10.80.0.11/24', '2001:db8:80::11/64'], 'gateway4': '10.80.0.1',
-                        'gateway6': '2001:db8:80::1', 'routes': [{'to': '172.16.0.0/12', 'via': '10.80.0.254'}]},
-                       {'name': 'eth1', 'network': 'PG-VLAN100', 'dhcp4': True}]},
-        bootstrap={'provider': 'cloud_init', 'cloud_init': {'cloud_config': {'timezone': 'UTC'}}})
+    network = {'host_name': name.replace('-', ''), 'domain_name': 'vmm.example', 'nameservers': ['10.80.0.53'],
+               'interfaces': [{'name': 'eth0', 'network': 'DC0_DVPG0', 'addresses': ['10.80.0.11/24', '2001:db8:80::11/64'],
+                               'gateway4': '10.80.0.1', 'gateway6': '2001:db8:80::1', 'routes': [{'to': '172.16.0.0/12', 'via': '10.80.0.254'}]},
+                              {'name': 'eth1', 'network': 'PG-VLAN100', 'dhcp4': True}]}
+    args = dict(PLACEMENT, name=name, remove_unmanaged=True, network=network,
+                bootstrap={'provider': 'cloud_init', 'cloud_init': {'cloud_config': {'timezone': 'UTC'}}})
     args.update(more)
     return args
 
 
 def linux_prep_vm(name, **more):
-    args = dict(PLACEMENT, name=name, remove_unmanaged=True, network={
-        'host_name': name.replace('-', ''), 'domain_name': 'vmm.example',
-        'interfaces': [{'name': 'eth0', 'network': 'DC0_DVPG0', 'addresses': ['10.81.0.11/24'], 'gateway4': '10.81.0.1'},
-                       {'name': 'eth1', 'network': 'PG-VLAN100', 'addresses': ['10.82.0.11/24']}]},
-        bootstrap={'provider': 'linux_prep', 'linux_prep': {'time_zone': 'Etc/UTC'}})
+    network = {'host_name': name.replace('-', ''), 'domain_name': 'vmm.example',
+               'interfaces': [{'name': 'eth0', 'network': 'DC0_DVPG0', 'addresses': ['10.81.0.11/24'], 'gateway4': '10.81.0.1'},
+                              {'name': 'eth1', 'network': 'PG-VLAN100', 'addresses': ['10.82.0.11/24']}]}
+    args = dict(PLACEMENT, name=name, remove_unmanaged=True, network=network,
+                bootstrap={'provider': 'linux_prep', 'linux_prep': {'time_zone': 'Etc/UTC'}})
     args.update(more)
     return args
 
@@ -204,8 +204,8 @@ MANIFEST = {
     'spec': {'className': 'small', 'imageName': 'ubuntu-22.04', 'storageClass': 'fast', 'powerState': 'PoweredOff',
              'volumes': [{'name': 'data', 'persistentVolumeClaim': {'claimName': 'data'}}],
              'bootstrap': {'cloudInit': {'cloudConfig': {'users': [{'name': 'vmware', 'sudo': 'ALL=(ALL) NOPASSWD:ALL'}]}}},
-             'network': {'hostName': 'vmmvmop', 'interfaces': [{'name': 'eth0', 'network': {'name': 'DC0_DVPG1'}, 'addresses': ['10.83.0.5/24'],
-                                                                 'gateway4': '10.83.0.1'}]}},
+             'network': {'hostName': 'vmmvmop',
+                         'interfaces': [{'name': 'eth0', 'network': {'name': 'DC0_DVPG1'}, 'addresses': ['10.83.0.5/24'], 'gateway4': '10.83.0.1'}]}},
 }
 
 

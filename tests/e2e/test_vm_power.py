@@ -149,7 +149,8 @@ def test_power_off_then_on_in_each_mode(fresh_calls, service_instance, collectio
         assert off.calls == calls_of(NOOP, TASK_WAIT if call.endswith('_Task') else SOFT_WAIT, {call: 1}), mode
         assert again.changed is False and again.calls == NOOP
         # by moid: no look-up, one read of the VM
-        assert on.changed is True and on.power['path'] == ['PowerOnVM_Task'] and on.calls == calls_of(SESSION, TASK_WAIT, RetrievePropertiesEx=1, PowerOnVM_Task=1)
+        assert on.changed is True and on.power['path'] == ['PowerOnVM_Task']
+        assert on.calls == calls_of(SESSION, TASK_WAIT, RetrievePropertiesEx=1, PowerOnVM_Task=1)
         assert on_again.changed is False and on_again.calls == NOOP
         assert power_state(service_instance, vm) == 'poweredOn'
 

@@ -58,7 +58,7 @@ class FakeVCenter:
     def add(self, kind: str, moid: Optional[str] = None, **props: Any) -> Any:
         """An object of kind with flat properties ('name', 'parent', 'config.hardware.device', ...); keyword
         names use '__' for '.' (config__template)."""
-        moid = moid or '%s-%d' % (kind.lower(), next(self._ids))
+        moid = moid or '%s-%d' % ({'VirtualMachine': 'vm', 'Task': 'task'}.get(kind, kind.lower()), next(self._ids))
         ref = self.ref(kind, moid)
         self.objects[moid] = ref
         self.props[moid] = {key.replace('__', '.'): value for key, value in props.items()}
@@ -170,7 +170,8 @@ class FakeVCenter:
                 return ref
         return None
 
-    def _FindAllByUuid(self, mo: Any, datacenter: Any, uuid: str, vmSearch: bool, instanceUuid: bool) -> List[Any]:  # pylint: disable=invalid-name,unused-argument
+    def _FindAllByUuid(self, mo: Any, datacenter: Any, uuid: str, vmSearch: bool,  # pylint: disable=invalid-name,unused-argument
+                       instanceUuid: bool) -> List[Any]:  # pylint: disable=invalid-name
         key = 'config.instanceUuid' if instanceUuid else 'config.uuid'
         return [ref for moid, ref in self.objects.items() if isinstance(ref, vim.VirtualMachine)
                 and (self.props[moid].get(key) or '').lower() == uuid.lower()]
@@ -179,7 +180,7 @@ class FakeVCenter:
     def _task(self, method: str, work: Any) -> Any:
         fault = self.faults.pop(method, None)
         if fault is not None:
-            info = {'info.state': 'error', 'info.error': vim.fault.SystemError(reason=fault, msg=fault)}
+            info = {'info.state': 'error', 'info.error': vmodl.fault.SystemError(reason=fault, msg=fault)}
         else:
             info = {'info.state': 'success', 'info.result': work()}
         return self.add('Task', 'task-%d' % next(self._ids), **{key.replace('.', '__'): value for key, value in info.items()})
@@ -222,7 +223,8 @@ class FakeVCenter:
                               self.get(spec.location.pool, 'owner'), 'host', [None])[0], 'config.extraConfig': []})
             ref = self.add('VirtualMachine', **{key.replace('.', '__'): value for key, value in props.items()})
             config = spec.config or vim.vm.ConfigSpec()
-            self.set(ref, config__uuid=config.uuid or source.get('config.uuid'), config__instanceUuid=config.instanceUuid or 'i-%s' % ref._moId,  # pylint: disable=protected-access
+            instance_uuid = config.instanceUuid or 'i-%s' % ref._moId  # pylint: disable=protected-access
+            self.set(ref, config__uuid=config.uuid or source.get('config.uuid'), config__instanceUuid=instance_uuid,
                      config__extraConfig=[vim.option.OptionValue(key=key, value=value) for key, value in extra.items()])
             self.reconfigure(ref, config)
             self.children(folder)
@@ -279,8 +281,8 @@ def nic(key: int, mac: str, network: Any, fake: FakeVCenter, external_id: Option
     card = vim.vm.device.VirtualEthernetCard
     if isinstance(network, vim.dvs.DistributedVirtualPortgroup):
         switch = fake.get(network, 'config.distributedVirtualSwitch')
-        backing = card.DistributedVirtualPortBackingInfo(port=vim.dvs.PortConnection(portgroupKey=fake.get(network, 'key'),
-                                                                                      switchUuid=fake.get(switch, 'uuid')))
+        port = vim.dvs.PortConnection(portgroupKey=fake.get(network, 'key'), switchUuid=fake.get(switch, 'uuid'))
+        backing = card.DistributedVirtualPortBackingInfo(port=port)
     else:
         backing = card.NetworkBackingInfo(deviceName=fake.get(network, 'name'), network=network)
     return vim.vm.device.VirtualVmxnet3(key=key, macAddress=mac, addressType=address_type, backing=backing, externalId=external_id,
@@ -319,6 +321,8 @@ def standard_vcenter() -> FakeVCenter:
     common = dict(parent=vm_folder, resourcePool=pool, runtime__host=hosts[0], runtime__powerState='poweredOff',
                   config__guestId='ubuntu64Guest', config__hardware__numCPU=1, config__hardware__memoryMB=1024,
                   config__files__vmPathName='[DS0] x/x.vmx')
+    running = dict(common)
+    running['runtime__powerState'] = 'poweredOn'
     template = fake.add('VirtualMachine', 'vm-1', name='linux-template', config__template=True, config__uuid='4200-tmpl',
                         config__instanceUuid='5000-tmpl', config__extraConfig=[],
                         config__hardware__device=[nic(4000, '00:50:56:80:00:01', standard, fake)], network=[standard], **common)
@@ -326,7 +330,7 @@ def standard_vcenter() -> FakeVCenter:
                    config__extraConfig=[vim.option.OptionValue(key='guestnet.image', value='/DC0/vm/linux-template'),
                                         vim.option.OptionValue(key='guestnet.class', value='{}')],
                    config__hardware__device=[nic(4000, '00:50:56:80:00:02', portgroup, fake, external_id='guestnet:eth0')],
-                   network=[portgroup], **dict(common, runtime__powerState='poweredOn'))
+                   network=[portgroup], **running)
     del template, web
     for folder in (root, vm_folder, host_folder, network_folder):
         fake.children(folder)

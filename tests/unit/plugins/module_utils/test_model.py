@@ -42,7 +42,7 @@ def test_spec_errors_flatten_and_need_two():
     nested = SpecErrors([SpecErrors([BAD_ROUTE, SECOND_IPV4]), UNKNOWN_PORT_GROUP])
     assert nested.errors == (BAD_ROUTE, SECOND_IPV4, UNKNOWN_PORT_GROUP)
     with pytest.raises(ValueError, match='at least two errors'):
-        SpecErrors([BAD_ROUTE])
+        raise SpecErrors([BAD_ROUTE])
 
 
 def test_raise_errors():
