@@ -68,7 +68,10 @@ SCENARIOS = {
     'fleet': 'fleet of {fleet} VMs, forks {forks}',
     'noop': 'no-op re-run of the fleet',
     'scan': 'inventory scan, {scan_vms} VMs',
+    'scale': 'one-VM no-op on a large vCenter',
 }
+SCALE_VM = 'DC0_H0_VM0'  # a VM the simulator generates, found by name and datacenter
+SCALE_NETWORK = {'host_name': 'dc0-h0-vm0', 'interfaces': [{'name': 'eth0', 'network': 'DC0_DVPG0'}]}
 
 
 class BenchError(Exception):
@@ -92,6 +95,7 @@ class Run:
     cpu: Optional[float] = None   # CPU seconds of ansible-playbook and everything it ran (its modules)
     calls: dict = dataclasses.field(default_factory=dict)
     error: Optional[str] = None
+    size: Optional[int] = None    # scale: the VMs of the vCenter
 
     @property
     def ok(self) -> bool:
@@ -155,6 +159,16 @@ def scan_playbook(tool: str) -> list:
     ]}]
 
 
+def scale_playbook() -> list:
+    """The scale scenario's one-VM no-op: power state and NICs of one VM found by name and datacenter (ours only)."""
+    vm = {'name': SCALE_VM, 'datacenter': DATACENTER}
+    return [{'name': 'One VM on a large vCenter', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'name': 'Its power state', 'guestnet.vsphere.vm_power': dict(vm, state='powered_on'), 'register': 'power'},
+        {'name': 'Its NICs', 'guestnet.vsphere.vm_network': dict(vm, network=SCALE_NETWORK), 'register': 'nics'},
+        {'name': 'Check that nothing changed', 'ansible.builtin.assert': {'that': ['not power.changed', 'not nics.changed'], 'quiet': True}},
+    ]}]
+
+
 def write_json(path: Path, data) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + '\n', encoding='utf-8')
@@ -176,7 +190,8 @@ class Bench:
         self.binary = harness.build()
 
     def simulator(self, **size) -> harness.Simulator:
-        return harness.Simulator.start(binary=self.binary, latency_ms=self.args.latency_ms, standard_portgroups=[EXTRA_PG], **size)
+        # 50,000 VMs take a minute to start on this machine
+        return harness.Simulator.start(binary=self.binary, latency_ms=self.args.latency_ms, standard_portgroups=[EXTRA_PG], timeout=900, **size)
 
     def playbook(self, tool: Tool, sim: harness.Simulator, playbook: str, name: str, options: list[str]) -> str:
         """Run ansible-playbook; returns its output (also in logs/NAME.log); raises BenchError unless rc is 0."""
@@ -241,6 +256,18 @@ class Bench:
             extra = json.dumps({'bench_vms': vms, 'bench_ledger': str(ledger)})
             self.measure(Run('scan', tool.key, rnd), sim, tool, str(path), ['-e', extra])  # the playbook asserts
 
+    def scale(self, rnd_count: int) -> None:
+        """The same one-VM no-op on vCenters of growing size (ours only: it is about our look-ups)."""
+        ours = self.tools[0]
+        path = write_json(self.work / 'scale.json', scale_playbook())
+        warm = write_json(self.work / 'scale-warm.json', [dict(scale_playbook()[0], tasks=scale_playbook()[0]['tasks'][1:2])])
+        for vms in self.args.scale_vms:
+            with self.simulator(vms_per_pool=max(1, vms // 2)) as sim:
+                self.playbook(ours, sim, str(warm), 'scale-warm-%d' % vms, [])   # records eth0 on the NIC: later runs change nothing
+                for rnd in range(1, rnd_count + 1):
+                    run = self.measure(Run('scale', 'ours', rnd), sim, ours, str(path), [])
+                    run.size = sim.inventory['vms']
+
     def run_all(self) -> None:
         rounds = range(1, self.args.rounds + 1)
         write_json(self.work / 'peer-provision.json', PEER_PROVISION)
@@ -256,6 +283,8 @@ class Bench:
                 vms = report_guest_addresses(sim)
                 for rnd in rounds:
                     self.scan(sim, vms, rnd)
+        if 'scale' in self.args.scenarios:
+            self.scale(self.args.rounds)
 
 
 def children_cpu() -> float:
@@ -427,8 +456,26 @@ def cell_calls(stats: Optional[dict]) -> str:
     return '%d%s' % (stats['calls'], spread)
 
 
-def cell_cpu(stats: Optional[dict]) -> str:
-    return '%.1f' % stats['cpu'] if stats and stats.get('cpu') is not None else '–'
+def cell_cpu(stats: Optional[dict], vms: Optional[int] = None) -> str:
+    if not stats or stats.get('cpu') is None:
+        return '–'
+    return '%.2f' % (stats['cpu'] / vms) if vms else '%.1f' % stats['cpu']
+
+
+def scale_table(runs: list[Run]) -> list[str]:
+    """The scale scenario: the same one-VM no-op on each vCenter size, against the smallest."""
+    sizes = sorted({r.size for r in runs if r.scenario == 'scale' and r.size})
+    rows = {size: summary([r for r in runs if r.size == size], 'scale', 'ours') for size in sizes}
+    base = rows[sizes[0]] if sizes else None
+    lines = ['', '### One VM on a large vCenter', '',
+             'The same no-op on one VM (`vm_power` and `vm_network`, the VM by name and datacenter) on vCenters of growing size; ours only '
+             '(the look-ups are the point). Time and CPU per run, and the time against the smallest vCenter.', '',
+             '| VMs in vCenter | wall time | CPU s | SOAP calls | time / time at %s VMs |' % (sizes[0] if sizes else '?'), '|---|---|---|---|---|']
+    for size in sizes:
+        stats = rows[size]
+        against = '%.2f×' % (stats['median'] / base['median']) if stats and base and 'median' in stats and 'median' in base else '–'
+        lines.append('| %d | %s | %s | %s | %s |' % (size, cell_time(stats), cell_cpu(stats), cell_calls(stats), against))
+    return lines
 
 
 def ratio(peer: Optional[dict], ours: Optional[dict], key: str) -> str:
@@ -461,8 +508,8 @@ Every run is one `ansible-playbook` process; its wall time includes Ansible's ow
 
 - **provision one VM**: clone `linux-template` in DC0_C0, two vmxnet3 NICs with static IPv4 (`VM Network` with a
   gateway, and the standard port group `BENCH-PG`), LinuxPrep with host name, domain and DNS server, power on.
-  Ours: `ansible-playbook guestnet.vsphere.provision` (the `provision` role: vm_deploy, vm_network, vm_bootstrap,
-  vm_power, vm_network; `guestnet_wait_timeout: 0`). Peer: one `community.vmware.vmware_guest` task with
+  Ours: `ansible-playbook guestnet.vsphere.provision` (the `provision` role: one `guestnet.vsphere.vm` task per VM;
+  `guestnet_wait_timeout: 0`). Peer: one `community.vmware.vmware_guest` task with
   `networks`, `customization` and `state: poweredon`. Neither waits for the guest: both wait for their vCenter tasks
   only (vmware_guest's `wait_for_ip_address` and `wait_for_customization` are off by default, and the role's guest
   wait is off). Each run is checked: the VM exists once, is powered on, has its NICs on the two port groups, and the
@@ -477,6 +524,10 @@ Every run is one `ansible-playbook` process; its wall time includes Ansible's ow
   reads every port group and host, and records the addresses in the ledger). Peer: `community.vmware.vmware_vm_info`
   with `vm_type: vm`, `show_mac_address` and `show_net` on and every other `show_*` option off (its fastest setting
   that still returns NICs and IPs). Each run asserts that every VM's address was seen.
+- **one-VM no-op on a large vCenter** (ours only): `vm_power` (state powered_on) and `vm_network` (its one interface) on
+  one VM found by name and datacenter, on simulators of the sizes listed; the playbook asserts that nothing changed.
+  The VM is found with `SearchIndex.FindByInventoryPath` and read with one property read, so neither the calls nor the
+  payload grow with the inventory.
 
 ## Known peer bugs (why both sides use two standard port groups)
 
@@ -513,16 +564,19 @@ def report(bench: Bench, info: dict, started: str, took: float, peer_note: str) 
              'median CPU time it and its modules used (user + system), the SOAP calls per run (the simulator\'s counter), and '
              'the ratios peer/ours (above 1: ours is faster or makes fewer calls).' % (
                  info['machine']['govmomi'], args.latency_ms, args.rounds), '',
-             '| Scenario | guestnet.vsphere | community.vmware | time peer/ours | CPU s ours | CPU s peer '
+             '| Scenario | guestnet.vsphere | community.vmware | time peer/ours | CPU s ours | CPU s peer | CPU s per VM ours / peer '
              '| SOAP calls ours | SOAP calls peer | calls peer/ours |',
-             '|---|---|---|---|---|---|---|---|---|']
+             '|---|---|---|---|---|---|---|---|---|---|']
+    per_vm = {'provision': 1, 'fleet': args.fleet, 'noop': args.fleet}
     for key in SCENARIOS:
-        if key not in args.scenarios:
+        if key not in args.scenarios or key == 'scale':
             continue
         ours, peer = summary(bench.runs, key, 'ours'), summary(bench.runs, key, 'peer')
         cells = [names[key], cell_time(ours), cell_time(peer), ratio(peer, ours, 'median'), cell_cpu(ours), cell_cpu(peer),
+                 '%s / %s' % (cell_cpu(ours, per_vm.get(key)), cell_cpu(peer, per_vm.get(key))) if key in per_vm else '–',
                  cell_calls(ours), cell_calls(peer), ratio(peer, ours, 'calls')]
         lines.append('| %s |' % ' | '.join(cells))
+    lines += scale_table(bench.runs) if 'scale' in args.scenarios else []
     lines += break_even(bench.runs, names, args.latency_ms)
     lines += ['', '### SOAP calls by method (a median run)', '', '| Scenario | tool | calls |', '|---|---|---|']
     for key in SCENARIOS:
@@ -561,6 +615,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument('--fleet', type=int, help='VMs in the fleet (default 20)')
     parser.add_argument('--forks', type=int, help='ansible forks for the fleet (default 10)')
     parser.add_argument('--scan-vms', type=int, help='VMs on the scanned vCenter (default 1000)')
+    parser.add_argument('--scale-vms', help='vCenter sizes for the scale scenario, comma-separated (default 100,5000,50000)')
     parser.add_argument('--scenarios', default=','.join(SCENARIOS), help='comma-separated subset of %s' % ', '.join(SCENARIOS))
     parser.add_argument('--peer', choices=['install', 'auto', 'skip'],
                         help='install: install the peer venv when missing (default); auto: use it if present (--smoke); skip')
@@ -568,12 +623,15 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument('--output', type=Path, help='the Markdown report (default benchmarks/RESULTS.md, or build/bench/smoke.md)')
     parser.add_argument('--timeout', type=int, default=1800, help='seconds per ansible-playbook run')
     args = parser.parse_args(argv)
-    defaults = ({'rounds': 1, 'latency_ms': 0, 'fleet': 2, 'forks': 2, 'scan_vms': 20, 'peer': 'auto', 'output': BUILD / 'smoke.md'} if args.smoke else
-                {'rounds': 3, 'latency_ms': 20, 'fleet': 20, 'forks': 10, 'scan_vms': 1000, 'peer': 'install', 'output': REPO / 'benchmarks' / 'RESULTS.md'})
+    defaults = ({'rounds': 1, 'latency_ms': 0, 'fleet': 2, 'forks': 2, 'scan_vms': 20, 'scale_vms': '100,1000', 'peer': 'auto',
+                 'output': BUILD / 'smoke.md'} if args.smoke else
+                {'rounds': 3, 'latency_ms': 20, 'fleet': 20, 'forks': 10, 'scan_vms': 1000, 'scale_vms': '100,5000,50000', 'peer': 'install',
+                 'output': REPO / 'benchmarks' / 'RESULTS.md'})
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     args.scenarios = [s.strip() for s in args.scenarios.split(',') if s.strip()]
+    args.scale_vms = [int(size) for size in str(args.scale_vms).split(',') if size.strip()]
     unknown = set(args.scenarios) - set(SCENARIOS)
     if unknown or not 1 <= args.fleet <= 200:
         parser.error('unknown scenarios %s' % ', '.join(sorted(unknown)) if unknown else '--fleet must be 1..200')
