@@ -67,11 +67,13 @@ _OPTIONS = r'''
       use_global_nameservers_as_default:
         description:
           - Interfaces without their own O(network.interfaces[].nameservers) get the global O(network.nameservers).
+          - With V(false), global O(network.nameservers) are an error - no interface would get them.
         type: bool
         default: true
       use_global_search_domains_as_default:
         description:
           - Interfaces without their own O(network.interfaces[].search_domains) get the global O(network.search_domains).
+          - With V(false), global O(network.search_domains) are an error - no interface would get them.
         type: bool
         default: true
       gateway_style:
@@ -105,7 +107,10 @@ _OPTIONS = r'''
   sysprep:
     description:
       - Options of the V(sysprep) provider (Guest OS Customization for Windows). The computer name is
-        O(network.host_name) (at most 15 characters). Each NIC gets its interface's nameservers and first search domain.
+        O(network.host_name) (at most 15 characters). Each static NIC gets its interface's effective nameservers and first
+        search domain; a DHCP NIC only its interface's own nameservers (on Windows, adapter DNS overrides what DHCP hands out).
+      - C(auto_logon) needs C(password). C(join_workgroup) cannot go with C(join_domain), C(domain_admin),
+        C(domain_admin_password), C(domain_ou) or O(network.domain_name).
       - Either the inline options or O(sysprep.raw_sysprep).
     type: dict
     suboptions:

@@ -38,7 +38,9 @@ description:
     interface; V(linux_prep) and V(sysprep) set every NIC, so every NIC needs an interface. A missing NIC is an error
     that names the interfaces without one.
   - Every input error (an unsupported field for the provider, a NIC that does not exist, an unknown vApp property, a
-    powered-on VM without O(power_cycle)) is reported before anything on the VM changes.
+    powered-on VM without O(power_cycle)) is reported before anything on the VM changes, all of them at once.
+  - A VM name that is not a valid host name is an error when O(network.host_name) is not set (every provider writes
+    the host name into the guest); the message says to set it.
   - The module runs the bootstrap step of M(guestnet.vsphere.vm), which reconciles deployment, NICs, bootstrap and
     power in one task. The VM is read once; applying costs one C(ReconfigVM_Task) (and for V(linux_prep) and
     V(sysprep) one C(CustomizeVM_Task)), each with a read of its state. Tasks that have not ended when first read cost

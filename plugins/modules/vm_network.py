@@ -213,6 +213,9 @@ network:
       description:
         - The intended network config, VM Operator's C(status.network.config) in snake_case, with the MAC address of
           each interface's NIC (see the collection's docs/developing.md for the shape).
+        - C(dns.host_name) is O(network.host_name), else the VM name; it is left out when O(network.host_name) is not set
+          and the VM name cannot be a host name (such as V(DC0_H0_VM0)). vm_network writes nothing into the guest, so it
+          does not refuse such a name.
       type: dict
       returned: always
       sample:
