@@ -7,21 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 
-# The bootstrap options (module_utils/_argspec.py bootstrap_argument_spec), written once: vm_bootstrap takes them as
-# options of its own, vm inside its bootstrap option.
-_OPTIONS = r'''
-  provider:
-    description:
-      - The bootstrap provider. Each has its own options in the section of the same name; giving another provider's
-        section is an error.
-      - Which O(network) fields a provider can carry follows VM Operator's tables; for example
-        O(network.interfaces[].routes) and O(network.interfaces[].mtu) need V(cloud_init).
-      - Switching a VM that was bootstrapped with one provider to another needs O(force).
-    type: str
-    required: true
-    choices: [cloud_init, linux_prep, sysprep, vapp_config]
+class ModuleDocFragment(object):
+    # The bootstrap providers' sections, power_cycle and force (module_utils/_argspec.py bootstrap_argument_spec), for
+    # vm_bootstrap and vm; each module documents its own provider option (required by vm_bootstrap only).
+    DOCUMENTATION = r'''
+options:
   cloud_init:
     description:
       - Options of the V(cloud_init) provider.
@@ -216,28 +207,3 @@ _OPTIONS = r'''
     type: bool
     default: false
 '''
-
-
-def _in_bootstrap(text):
-    """The same text where the options are suboptions of vm's bootstrap: O(force) becomes O(bootstrap.force)."""
-    return re.sub(r'O\((provider|cloud_init|linux_prep|sysprep|vapp_config|power_cycle|force)(?=[.=)\[])', r'O(bootstrap.\1', text)
-
-
-def _indented(text, spaces):
-    return '\n'.join((' ' * spaces + line) if line.strip() else line for line in text.strip('\n').split('\n'))
-
-
-class ModuleDocFragment(object):
-    # vm_bootstrap: provider, its section, power_cycle and force as options.
-    DOCUMENTATION = 'options:\n' + _indented(_OPTIONS, 0) + '\n'
-
-    # vm: the same, inside the bootstrap option.
-    VM = ('''
-options:
-  bootstrap:
-    description:
-      - How the guest gets its network and identity, with the options of M(guestnet.vsphere.vm_bootstrap) in one dict.
-      - Without it the guest is not bootstrapped (its NICs are still reconciled).
-    type: dict
-    suboptions:
-''' + _indented(_in_bootstrap(_OPTIONS), 4) + '\n')

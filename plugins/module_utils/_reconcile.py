@@ -44,7 +44,8 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._vmoperator impor
 DEPLOY_OPTIONS = ('datacenter', 'folder', 'image', 'vm_class', 'guest_id', 'instance_uuid', 'bios_uuid', 'cluster', 'host', 'resource_pool',
                   'datastore', 'adopt', 'ledger', 'timeout')
 MANIFEST_OPTIONS = ('name', 'image', 'vm_class', 'instance_uuid', 'bios_uuid', 'guest_id', 'power_state', 'power_mode', 'next_restart_time',
-                    'network', 'bootstrap')
+                    'network')
+BOOTSTRAP_OPTIONS = ('provider', 'cloud_init', 'linux_prep', 'sysprep', 'vapp_config')
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,9 @@ class VmRequest:
                                                        or values.get('bios_uuid'), subnets=subnets))
         with errors.catch():
             nics = nic_step.NicRequest.of(values, spec)
-        if values.get('bootstrap') and state == 'present':
+        if values.get('provider') and state == 'present':
             with errors.catch():
-                bootstrap = bootstrap_step.BootstrapRequest.of(dict(values['bootstrap'], ledger=values.get('ledger')), spec)
+                bootstrap = bootstrap_step.BootstrapRequest.of(values, spec)
         power_state = values.get('power_state') or 'powered_on'
         with errors.catch():
             power = power_step.PowerRequest.of({'state': power_state, 'mode': values.get('power_mode'), 'soft_timeout': values.get('soft_timeout'),
@@ -118,9 +119,12 @@ def _with_manifest(values: Dict[str, Any], notes: List[str]) -> Dict[str, Any]:
     for key in MANIFEST_OPTIONS:
         if key in found and merged.get(key) is None:
             merged[key] = found[key]
-    if found.get('secret_references') and values.get('bootstrap') is None:
-        raise SpecError('manifest.spec.bootstrap', ', '.join(found['secret_references']),
-                        'refers to Secrets or ConfigMaps, which only Kubernetes holds; give the bootstrap (with the values) in the bootstrap option')
+    if found.get('bootstrap') and values.get('provider') is None:     # the manifest's bootstrap, unless one is given
+        if found.get('secret_references'):
+            raise SpecError('manifest.spec.bootstrap', ', '.join(found['secret_references']),
+                            'refers to Secrets or ConfigMaps, which only Kubernetes holds; give provider and its section (with the values) '
+                            'as options')
+        merged.update({key: found['bootstrap'][key] for key in BOOTSTRAP_OPTIONS if key in found['bootstrap']})
     if found.get('ignored'):
         notes.append('manifest: %s %s no counterpart here and %s ignored' % (', '.join(found['ignored']),
                                                                              'has' if len(found['ignored']) == 1 else 'have',

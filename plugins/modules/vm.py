@@ -35,7 +35,7 @@ extends_documentation_fragment:
   - guestnet.vsphere.connection
   - guestnet.vsphere.deploy
   - guestnet.vsphere.network_spec
-  - guestnet.vsphere.bootstrap.vm
+  - guestnet.vsphere.bootstrap
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
 attributes:
@@ -73,6 +73,17 @@ options:
     description:
       - The VM folder, as a full path (V(/DC0/vm/web)) or relative to the datacenter's VM folder (V(web)).
     type: str
+  provider:
+    description:
+      - The bootstrap provider - how the guest gets its network and identity from O(network), with the options in the
+        section of the same name (O(cloud_init), O(linux_prep), O(sysprep), O(vapp_config); see
+        M(guestnet.vsphere.vm_bootstrap)). Without it (and without a manifest's bootstrap) the guest is not bootstrapped;
+        its NICs are still reconciled.
+      - Which O(network) fields a provider can carry follows VM Operator's tables; for example
+        O(network.interfaces[].routes) and O(network.interfaces[].mtu) need V(cloud_init).
+      - Switching a VM that was bootstrapped with one provider to another needs O(force).
+    type: str
+    choices: [cloud_init, linux_prep, sysprep, vapp_config]
   remove_unmanaged:
     description:
       - Remove the NICs no interface claims (a template's extra NICs). With V(false) they are kept, and reported.
@@ -131,10 +142,11 @@ options:
   manifest:
     description:
       - A VM Operator C(VirtualMachine) manifest (apiVersion C(vmoperator.vmware.com/v1alpha1) to C(v1alpha6)), in
-        the place of O(name), O(image), O(vm_class), O(network), O(bootstrap), O(power_state), O(power_mode),
-        O(next_restart_time), O(instance_uuid), O(bios_uuid) and O(guest_id). Options given explicitly override it.
+        the place of O(name), O(image), O(vm_class), O(network), the bootstrap (O(provider) and its section),
+        O(power_state), O(power_mode), O(next_restart_time), O(instance_uuid), O(bios_uuid) and O(guest_id). Options
+        given explicitly override it.
       - Its network and bootstrap are validated as VM Operator's webhook validates them. A bootstrap that refers to
-        Secrets or ConfigMaps needs the O(bootstrap) option with the values. Fields with no counterpart here (for
+        Secrets or ConfigMaps needs O(provider) and its section given explicitly, with the values. Fields with no counterpart here (for
         example C(spec.volumes)) are ignored with a warning.
     type: dict
   classes:
@@ -178,11 +190,10 @@ EXAMPLES = r'''
         - name: eth1
           network: backup
           dhcp4: true
-    bootstrap:
-      provider: cloud_init
-      cloud_init:
-        cloud_config:
-          packages: [nginx]
+    provider: cloud_init
+    cloud_init:
+      cloud_config:
+        packages: [nginx]
     remove_unmanaged: true
     wait: {timeout: 600}
   register: web01
@@ -202,10 +213,9 @@ EXAMPLES = r'''
       domain_name: example.com
       interfaces:
         - {name: eth0, subnet: db-net}
-    bootstrap:
-      provider: linux_prep
-      linux_prep: {time_zone: Etc/UTC}
-      power_cycle: true     # re-customizing a running VM powers it off first, then on again
+    provider: linux_prep
+    linux_prep: {time_zone: Etc/UTC}
+    power_cycle: true     # re-customizing a running VM powers it off first, then on again
 
 - name: A VM described by a VM Operator manifest
   guestnet.vsphere.vm:
@@ -286,7 +296,7 @@ drift:
   elements: dict
 bootstrap:
   description: The bootstrap step's provider, hash, documents (secrets redacted) and what it updated (see M(guestnet.vsphere.vm_bootstrap)).
-  returned: when O(bootstrap) is given
+  returned: when the VM is bootstrapped (O(provider), or a manifest's bootstrap)
   type: dict
 power:
   description: What the power step found and did (see M(guestnet.vsphere.vm_power)).
@@ -315,13 +325,13 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._reconcile import
 def argument_spec():
     spec = deploy_argument_spec()
     spec.update(network_spec_argument_spec())
+    spec.update(bootstrap_argument_spec(provider_required=False))
     spec.update(
         state=dict(type='str', default='present', choices=['present', 'absent']),
         name=dict(type='str'),
         moid=dict(type='str'),
         datacenter=dict(type='str'),
         folder=dict(type='str'),
-        bootstrap=dict(type='dict', options=bootstrap_argument_spec()),
         remove_unmanaged=dict(type='bool', default=False),
         connected=dict(type='bool', default=True),
         interface_connected=dict(type='dict', default={}),

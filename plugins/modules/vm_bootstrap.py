@@ -57,6 +57,17 @@ attributes:
     support: full
   diff_mode:
     support: full
+options:
+  provider:
+    description:
+      - The bootstrap provider. Each has its own options in the section of the same name; giving another provider's
+        section is an error.
+      - Which O(network) fields a provider can carry follows VM Operator's tables; for example
+        O(network.interfaces[].routes) and O(network.interfaces[].mtu) need V(cloud_init).
+      - Switching a VM that was bootstrapped with one provider to another needs O(force).
+    type: str
+    required: true
+    choices: [cloud_init, linux_prep, sysprep, vapp_config]
 notes:
   - The hash covers secrets (passwords, user-data) only through a salted PBKDF2 digest, so a change of password
     re-applies the bootstrap while the recorded hash, which every vCenter reader can see, does not reveal it.

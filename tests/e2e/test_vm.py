@@ -45,7 +45,7 @@ def cloud_init_vm(name, **more):
                                'gateway4': '10.80.0.1', 'gateway6': '2001:db8:80::1', 'routes': [{'to': '172.16.0.0/12', 'via': '10.80.0.254'}]},
                               {'name': 'eth1', 'network': 'PG-VLAN100', 'dhcp4': True}]}
     args = dict(PLACEMENT, name=name, remove_unmanaged=True, network=network,
-                bootstrap={'provider': 'cloud_init', 'cloud_init': {'cloud_config': {'timezone': 'UTC'}}})
+                provider='cloud_init', cloud_init={'cloud_config': {'timezone': 'UTC'}})
     args.update(more)
     return args
 
@@ -55,7 +55,7 @@ def linux_prep_vm(name, **more):
                'interfaces': [{'name': 'eth0', 'network': 'DC0_DVPG0', 'addresses': ['10.81.0.11/24'], 'gateway4': '10.81.0.1'},
                               {'name': 'eth1', 'network': 'PG-VLAN100', 'addresses': ['10.82.0.11/24']}]}
     args = dict(PLACEMENT, name=name, remove_unmanaged=True, network=network,
-                bootstrap={'provider': 'linux_prep', 'linux_prep': {'time_zone': 'Etc/UTC'}})
+                provider='linux_prep', linux_prep={'time_zone': 'Etc/UTC'})
     args.update(more)
     return args
 
@@ -180,7 +180,7 @@ def test_existing_vm_nics_and_bootstrap_in_one_reconfigure(fresh_calls, service_
     name = 'vmm-edit'
     args = cloud_init_vm(name, power_state='powered_off')
     moved = cloud_init_vm(name, power_state='powered_off', interface_connected={'eth1': False},
-                          bootstrap={'provider': 'cloud_init', 'cloud_init': {'cloud_config': {'timezone': 'Europe/Berlin'}}})
+                          provider='cloud_init', cloud_init={'cloud_config': {'timezone': 'Europe/Berlin'}})
     grown = json.loads(json.dumps(moved))
     grown['network']['interfaces'].append({'name': 'eth2', 'network': 'PG-VLAN200', 'dhcp4': True})
     first, edit, add = run(fresh_calls, collections_path, tmp_path, args, moved, grown)
@@ -251,10 +251,10 @@ def test_secrets_stay_out_of_the_result(fresh_calls, collections_path, tmp_path)
     sysprep = dict(PLACEMENT, name='vmm-win', image='windows-template', remove_unmanaged=True, power_state='powered_off',
                    network={'host_name': 'vmmwin', 'domain_name': 'corp.example',
                             'interfaces': [{'name': 'eth0', 'network': 'DC0_DVPG0', 'addresses': ['10.84.0.5/24'], 'gateway4': '10.84.0.1'}]},
-                   bootstrap={'provider': 'sysprep', 'sysprep': {'password': secrets[0], 'join_domain': 'corp.example', 'domain_admin': 'joiner',
-                                                                 'domain_admin_password': secrets[1]}})
-    raw = cloud_init_vm('vmm-raw', power_state='powered_off', bootstrap={'provider': 'cloud_init', 'cloud_init': {
-        'raw_cloud_config': '#cloud-config\nchpasswd: {list: "root:%s"}\n' % secrets[2]}})
+                   provider='sysprep', sysprep={'password': secrets[0], 'join_domain': 'corp.example', 'domain_admin': 'joiner',
+                                                'domain_admin_password': secrets[1]})
+    raw = cloud_init_vm('vmm-raw', power_state='powered_off', provider='cloud_init', cloud_init={
+        'raw_cloud_config': '#cloud-config\nchpasswd: {list: "root:%s"}\n' % secrets[2]})
     outcomes = run(fresh_calls, collections_path, tmp_path, sysprep, dict(sysprep, _check_mode=True), raw)
     for outcome in outcomes:
         assert outcome.status == 'ok', outcome.msg

@@ -32,7 +32,7 @@ def web(**more):
                   remove_unmanaged=True, network={'host_name': 'app01', 'interfaces': [
                       {'name': 'eth0', 'network': 'PG-A', 'addresses': ['10.0.0.10/24'], 'gateway4': '10.0.0.1'},
                       {'name': 'eth1', 'network': 'VM Network', 'dhcp4': True}]},
-                  bootstrap={'provider': 'cloud_init', 'cloud_init': {'cloud_config': {'timezone': 'UTC'}}})
+                  provider='cloud_init', cloud_init={'cloud_config': {'timezone': 'UTC'}})
     params.update(more)
     return params
 
@@ -93,7 +93,7 @@ def test_check_mode_predicts_a_new_vm_and_changes_nothing(fake):
 
 
 def test_linux_prep_is_recorded_by_the_clone_then_queued(fake):
-    params = web(bootstrap={'provider': 'linux_prep', 'linux_prep': {}}, power_state='powered_off')
+    params = web(provider='linux_prep', linux_prep={}, cloud_init=None, power_state='powered_off')
     params['network']['interfaces'][1] = {'name': 'eth1', 'network': 'VM Network', 'addresses': ['10.1.0.10/24']}
     outcome, calls = run(fake, params)
     assert calls == {'FindByInventoryPath': 1, 'RetrievePropertiesEx': 5, 'CloneVM_Task': 1, 'CustomizeVM_Task': 1}
@@ -110,7 +110,7 @@ def test_linux_prep_is_recorded_by_the_clone_then_queued(fake):
 def test_existing_vm_nic_edit_and_bootstrap_in_one_reconfigure(fake):
     run(fake, web(power_state='powered_off'))
     params = web(power_state='powered_off', interface_connected={'eth1': False},
-                 bootstrap={'provider': 'cloud_init', 'cloud_init': {'cloud_config': {'timezone': 'Europe/Berlin'}}})
+                 provider='cloud_init', cloud_init={'cloud_config': {'timezone': 'Europe/Berlin'}})
     outcome, calls = run(fake, params)
     assert calls.get('ReconfigVM_Task') == 1 and outcome.result['steps']['network']['changed'] is True
     grown = json.loads(json.dumps(params))
@@ -123,14 +123,14 @@ def test_existing_vm_nic_edit_and_bootstrap_in_one_reconfigure(fake):
 
 
 def test_a_refused_customization_puts_the_record_back(fake):
-    params = web(bootstrap={'provider': 'linux_prep', 'linux_prep': {}}, power_state='powered_off')
+    params = web(provider='linux_prep', linux_prep={}, cloud_init=None, power_state='powered_off')
     params['network']['interfaces'][1] = {'name': 'eth1', 'network': 'VM Network', 'addresses': ['10.1.0.10/24']}
     run(fake, params)
     ref = vm_named(fake, 'app01')
     fake.set(ref, config__tools__pendingCustomization=None)
     recorded = extra(fake, ref)[RECORD_HASH_KEY]
     changed = json.loads(json.dumps(params))
-    changed['bootstrap']['linux_prep'] = {'time_zone': 'Europe/Berlin'}
+    changed['linux_prep'] = {'time_zone': 'Europe/Berlin'}
     fake.faults['CustomizeVM_Task'] = 'the customization package cannot be written'
     with pytest.raises(StepError) as failure:
         run(fake, changed)
