@@ -163,10 +163,11 @@ def test_static_mac_and_class_adapter_types(fresh_calls, service_instance, colle
     first, again = run(fresh_calls, collections_path, tmp_path, {'name': 'vmnet-mac', 'network': net}, {'name': 'vmnet-mac', 'network': net})
     assert first.status == 'ok' and first.changed is True and first.calls == CHANGE_NEW_NETWORK
     found = nics_of(service_instance, vm)
-    # eth0 keeps the template's vmxnet3 (class types apply to new NICs); eth1 is the class's 2nd type, eth2 falls back to vmxnet3
+    # eth0 keeps the template's vmxnet3 (class types apply to new NICs); eth1 is the class's 2nd type, eth2 falls back to vmxnet3;
+    # vCenter reports a MAC it generated as 'assigned'
     assert [(n[0], n[3], n[4], n[5]) for n in found] == [('VirtualVmxnet3', 'assigned', 'VM Network', 'guestnet:eth0'),
                                                          ('VirtualVmxnet2', 'manual', 'PG-VLAN200', 'guestnet:eth1'),
-                                                         ('VirtualVmxnet3', 'generated', 'PG-VLAN200', 'guestnet:eth2')]
+                                                         ('VirtualVmxnet3', 'assigned', 'PG-VLAN200', 'guestnet:eth2')]
     assert found[1][2] == '00:50:56:00:20:01' and first.config('eth1')['mac_address'] == '00:50:56:00:20:01'
     assert first.config('eth2')['mac_address'] == found[2][2]
     assert again.changed is False and again.calls == NOOP
