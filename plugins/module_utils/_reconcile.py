@@ -36,7 +36,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._model import Err
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import ObservedNic
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
 from ansible_collections.guestnet.vsphere.plugins.module_utils._step_guest import Nics, status, timeout_message, wait_for_guest
-from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import VCenterError
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import TransportError, VCenterError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vim_records import VmRecord, moid_of
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vm_handle import Selector, VmHandle
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vmoperator import manifest_options
@@ -141,20 +141,23 @@ def reconcile(ctx: Context, request: VmRequest) -> StepResult:
         ctx.warn(note)
     vapp = request.bootstrap is not None and request.bootstrap.provider == 'vapp_config'
     handle = VmHandle(ctx.client, request.selector, vapp=vapp)
-    # A run that may create the VM reads the inventory's names with the placement, not before it.
-    vm = handle.find(names=not (request.state == 'present' and request.deploy.image))
-    if vm is None and handle.template is not None:
-        raise SpecError('name', request.deploy.name, 'is a template (%s): guestnet.vsphere creates and deletes VMs, never templates'
-                        % handle.template.path)
-    if request.state == 'absent':
-        removed = deploy_step.remove(ctx, request.deploy, handle)
-        return StepResult(changed=removed.changed, result=dict(removed.result, steps={'deploy': {'changed': removed.changed}}))
-    if vm is None and not handle.unsure:
-        if not request.selector.name:
-            raise VCenterError('no VM matches %s; to create one, give its name' % request.selector.describe())
-    if vm is None:
-        return Creation(ctx, request, handle).run()
-    return Update(ctx, request, handle, vm).run()
+    flow: Optional[Run] = None
+    try:
+        # A run that may create the VM reads the inventory's names with the placement, not before it.
+        vm = handle.find(names=not (request.state == 'present' and request.deploy.image))
+        if vm is None and handle.template is not None:
+            raise SpecError('name', request.deploy.name, 'is a template (%s): guestnet.vsphere creates and deletes VMs, never templates'
+                            % handle.template.path)
+        if request.state == 'absent':
+            removed = deploy_step.remove(ctx, request.deploy, handle)
+            return StepResult(changed=removed.changed, result=dict(removed.result, steps={'deploy': {'changed': removed.changed}}))
+        if vm is None and not handle.unsure:
+            if not request.selector.name:
+                raise VCenterError('no VM matches %s; to create one, give its name' % request.selector.describe())
+        flow = Creation(ctx, request, handle) if vm is None else Update(ctx, request, handle, vm)
+        return flow.run()
+    except TransportError as error:     # the other failures name their step already (Run.fail), or changed nothing
+        raise VCenterError('%s: %s' % (flow.step if flow is not None else 'deploy', error)) from None
 
 
 class Run:
@@ -165,6 +168,7 @@ class Run:
         self.request = request
         self.handle = handle
         self.steps: Dict[str, Dict[str, Any]] = {}
+        self.step = 'deploy'                       # the step under way, for a failure that does not say
         self.deployed: Optional[StepResult] = None
         self.nics: Optional[nic_step.NicPlanned] = None
         self.boot: Optional[bootstrap_step.BootstrapPlan] = None
@@ -204,6 +208,7 @@ class Run:
     def power_on_and_watch(self, ref: Any, label: str, power_state: str, tools: Optional[str], extra: Mapping[str, str]) -> None:
         """The power step (and a restart when next_restart_time says so), then the wait for the guest."""
         ctx, request = self.ctx, self.request
+        self.step = 'power'
         self.power = power_step.plan(ctx, request.power, label, power_state, tools, extra)
         if request.restart is not None and power_state == 'poweredOn':
             self.restart = power_step.plan(ctx, request.restart, label, power_state, tools, extra)
@@ -226,6 +231,7 @@ class Run:
         if request.wait is not None and self.nics is not None and self.observed is not None:
             if self.power.plan.target != 'poweredOn':
                 return
+            self.step = 'wait'
             self.observed, timed_out = wait_for_guest(ctx, ref, label, self.nics.target, self.nics.catalog, self.nics.wanted, request.wait,
                                                       self.observed, reread=self.power.plan.changed or self.steps['network']['changed'])
             if timed_out is not None:
@@ -247,12 +253,14 @@ class Update(Run):
         self.vm_view = dict(deployed.result['vm'])
         self.before.update(deploy_step.state_view(vm))
         self.after.update(deployed.result.get('diff', {}).get('after') or deploy_step.state_view(vm))
+        self.step = 'network'
         self.nics = nic_step.plan_for(request.nics, vm, self.handle)
         self.observed = self.nics.after if ctx.check_mode else self.nics.before
         self.steps['network'] = {'changed': self.nics.changed}
         diff = self.nics.diff(self.nics.after)
         self.before['nics'], self.after['nics'] = diff['before']['nics'], diff['after']['nics']
         if request.bootstrap is not None:
+            self.step = 'bootstrap'
             subject = bootstrap_step.Subject.of_vm(vm)
             subject = replace(subject, nics=self.nics.after.nics).with_placeholder_macs()
             self.boot = bootstrap_step.plan(ctx, request.bootstrap, subject, lambda full: self.nics.catalog)
@@ -326,6 +334,7 @@ class Creation(Run):
         extra = dict(source.extra_config, **records)
         # The clone's NICs: the template's, with the MACs vCenter gives a clone (none known yet) unless they are static.
         cloned = tuple(_as_cloned(nic) for nic in source.nics)
+        self.step = 'network'
         self.nics = nic_step.plan(request.nics, vm_name=request.deploy.name, owner=owner, nics=cloned, extra_config=extra,
                                   power_state='poweredOff', guest=Nics(nics=cloned, names={}),
                                   catalog_source=lambda full: plan.catalog)
@@ -338,6 +347,7 @@ class Creation(Run):
         self.after['nics'] = self.nics.diff(self.nics.after)['after']['nics']
         clone_extra: Dict[str, str] = {}
         if request.bootstrap is not None:
+            self.step = 'bootstrap'
             subject = bootstrap_step.Subject(name=request.deploy.name, owner=owner, instance_id=plan.ids.get('bios_uuid') or owner,
                                              nics=self.nics.after.nics, extra_config=extra, power_state='poweredOff',
                                              guest_id=request.deploy.guest_id or source.guest_id, vapp=source.vapp).with_placeholder_macs()
@@ -352,6 +362,7 @@ class Creation(Run):
             self.vm_view['power_state'] = self.power.plan.target
             self.after['power_state'] = self.power.plan.target
             return StepResult(changed=True, result=self.result())
+        self.step = 'deploy'
         nic_step.commit_subnets(self.nics, owner)
         ref = deploy_step.clone(ctx, plan, device_changes=_clone_changes(nic_step.device_changes(ctx, self.nics, source.devices)),
                                 extra_config=clone_extra)
@@ -370,7 +381,8 @@ class Creation(Run):
                     self.boot.customization = self.boot.documents['spec']
                     if self.boot.extra_changes:     # the MACs changed what the clone recorded: write the record too
                         bootstrap_step.apply(ctx, vm.ref, replace(self.boot, customization=None))
-                    bootstrap_step.customize(ctx, vm.ref, self.boot, timeout=request.deploy.timeout)
+                    # refused: the record goes back to the template's (none), so the next run queues it again
+                    bootstrap_step.customize(ctx, vm.ref, self.boot, timeout=request.deploy.timeout, previous=source.extra_config)
                 else:
                     bootstrap_step.apply(ctx, vm.ref, self.boot, timeout=request.deploy.timeout)
             except VCenterError as error:

@@ -60,7 +60,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._power import pla
 from ansible_collections.guestnet.vsphere.plugins.module_utils._render._gosc import no_ipv4_mode
 from ansible_collections.guestnet.vsphere.plugins.module_utils._resolver import intended_config, resolve
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
-from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import VCenterError
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import TransportError, VCenterError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vim_records import VmRecord
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vm_handle import Selector, VmHandle
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vmodl import to_vmodl
@@ -277,21 +277,40 @@ def apply(ctx: Context, ref: Any, planned: BootstrapPlan, device_changes: Sequen
         customize(ctx, ref, planned, timeout)
 
 
-def customize(ctx: Context, ref: Any, planned: BootstrapPlan, timeout: int = 3600) -> None:
-    """Queue the customization (recorded already); when vCenter refuses it, put the previous record back."""
+def customize(ctx: Context, ref: Any, planned: BootstrapPlan, timeout: int = 3600, previous: Optional[Mapping[str, str]] = None) -> None:
+    """Queue the customization (recorded already); when vCenter refuses it, put the previous record back (`previous`:
+    the VM's extraConfig before the record was written, by default the subject's).
+
+    When the answer was lost (a transport fault), vCenter may have queued it: the VM's pendingCustomization tells, and
+    the record stays when it has (the next run recognises the VM and powers it on).
+    """
     name, provider = planned.subject.name, planned.request.provider
     try:
         ctx.client.run_task('customizing VM %s (%s)' % (name, provider), ref.CustomizeVM_Task, spec=to_vmodl(planned.customization),
                             timeout=timeout, check_first=True)
     except VCenterError as error:
-        previous = {key: planned.subject.extra_config.get(key) or '' for key in RECORD_KEYS}
-        try:
-            ctx.client.run_task('restoring the bootstrap record of VM %s' % name, ref.ReconfigVM_Task,
-                                spec=to_vmodl({'_type': 'vim.vm.ConfigSpec', 'extraConfig': option_values(previous)}), timeout=timeout,
-                                check_first=True)
-        except VCenterError as again:
-            raise VCenterError('%s; its bootstrap record could not be put back either (%s): run again with force: true' % (error, again)) from None
-        raise VCenterError('%s; nothing is queued and the bootstrap record is as before, so the next run customizes it again' % error) from None
+        if isinstance(error, TransportError):
+            try:
+                pending = ctx.client.read([ref], ['config.tools.pendingCustomization'], 'reading the customization of VM %s' % name)[0]
+            except VCenterError:
+                raise VCenterError('%s; whether it was queued cannot be read either, so its bootstrap record stays: run again' % error) from None
+            if pending.get('config.tools.pendingCustomization'):
+                raise VCenterError('%s; vCenter shows a customization queued for VM %s, so its bootstrap record stays: run again, and the '
+                                   'run powers it on' % (error, name)) from None
+        _restore_record(ctx, ref, planned, error, timeout, planned.subject.extra_config if previous is None else previous)
+
+
+def _restore_record(ctx: Context, ref: Any, planned: BootstrapPlan, error: VCenterError, timeout: int, before: Mapping[str, str]) -> None:
+    """The customization was not queued: the record written for it goes back to what it was, and the run fails."""
+    name = planned.subject.name
+    previous = {key: before.get(key) or '' for key in RECORD_KEYS}
+    try:
+        ctx.client.run_task('restoring the bootstrap record of VM %s' % name, ref.ReconfigVM_Task,
+                            spec=to_vmodl({'_type': 'vim.vm.ConfigSpec', 'extraConfig': option_values(previous)}), timeout=timeout,
+                            check_first=True)
+    except VCenterError as again:
+        raise VCenterError('%s; its bootstrap record could not be put back either (%s): run again with force: true' % (error, again)) from None
+    raise VCenterError('%s; nothing is queued and the bootstrap record is as before, so the next run customizes it again' % error) from None
 
 
 def result(planned: BootstrapPlan, ctx: Context) -> Dict[str, Any]:

@@ -16,12 +16,21 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import datetime
 import os
 import ssl
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+
+from ansible_collections.guestnet.vsphere.plugins.module_utils._transport import (
+    LOOKUP_SLACK_SECONDS,
+    RETRY_DELAYS,
+    may_look_up,
+    may_repeat,
+    transport_reason,
+)
 
 PYVMOMI_IMPORT_ERROR: Optional[str]
 try:
@@ -44,6 +53,55 @@ class VCenterError(Exception):
 
 class VCenterTimeout(VCenterError):
     """A wait ran out of time."""
+
+
+class TransportError(VCenterError):
+    """A call's answer never arrived whole (see ``_transport``); the message names vCenter, the method and the object."""
+
+    def __init__(self, endpoint: str, method: str, target: Any, reason: str, sent: float, attempts: int, what: str = '',
+                 note: str = '') -> None:
+        self.endpoint, self.method, self.target, self.reason, self.sent, self.attempts = endpoint, method, target, reason, sent, attempts
+        self.what, self.note = what, note
+        on = ' on %s %s' % (type(target).__name__.rsplit('.', 1)[-1], target._moId) if isinstance(target, vim.ManagedEntity) else ''  # pylint: disable=protected-access
+        text = '%slost the connection to vCenter %s during %s%s: %s' % ('%s failed: ' % what if what else '', endpoint, method, on, reason)
+        if may_repeat(method):
+            text += ' (sent %d times over %.1f s)' % (attempts, time.monotonic() - sent)
+        else:
+            text += ('; vCenter may have carried it out, and a call that changes something is never sent twice: run again, and the run '
+                     'goes on from what vCenter shows')
+        super().__init__(text + ('; ' + note if note else ''))
+
+    def during(self, what: str) -> 'TransportError':
+        """The same fault, told as the failure of what the caller was doing."""
+        return TransportError(self.endpoint, self.method, self.target, self.reason, self.sent, self.attempts, what, self.note)
+
+    def noting(self, note: str) -> 'TransportError':
+        """The same fault with what vCenter showed afterwards."""
+        return TransportError(self.endpoint, self.method, self.target, self.reason, self.sent, self.attempts, self.what, note)
+
+
+def guard_transport(stub: Any, endpoint: str, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Apply the retry policy (``_transport``) to every SOAP call of this stub: a read is sent again after a transport
+    fault (RETRY_DELAYS), any other call never; what is left becomes a TransportError."""
+    invoke = stub.InvokeMethod
+
+    def invoke_method(mo: Any, info: Any, args: Any, *outer_stub: Any) -> Any:
+        method = info.wsdlName
+        delays = list(RETRY_DELAYS) if may_repeat(method) else []
+        sent, attempts = time.monotonic(), 0
+        while True:
+            attempts += 1
+            try:
+                return invoke(mo, info, args, *outer_stub)
+            except Exception as error:  # pylint: disable=broad-except
+                reason = transport_reason(error)
+                if reason is None:
+                    raise
+                if not delays:
+                    raise TransportError(endpoint, method, mo, reason, sent, attempts) from None
+                sleep(delays.pop(0))
+
+    stub.InvokeMethod = invoke_method
 
 
 @dataclass(frozen=True)
@@ -230,6 +288,7 @@ class VCenterClient:
         self.si: Any = None
         self._content: Any = None
         self._filter: Any = None
+        self._tasks: Set[str] = set()     # the tasks this session started: never taken for a lost one
 
     # -- session -------------------------------------------------------------------------------
     def __enter__(self) -> 'VCenterClient':
@@ -249,15 +308,21 @@ class VCenterClient:
             # pyVim's SmartConnect reads the ServiceContent twice (once to log in, once more for us) and every
             # `si.content` is another read; a stub, one ServiceContent read kept for the session, and Login: 2 calls.
             stub = connect.SmartStubAdapter(**kwargs)
+            guard_transport(stub, self.endpoint)
             si = vim.ServiceInstance('ServiceInstance', stub)
             content = si.RetrieveContent()
             content.sessionManager.Login(params.username, params.password, None)
         except vim.fault.InvalidLogin:
-            raise VCenterError('cannot log in to %s:%s as %s: the user name or password is wrong'
-                               % (params.hostname, params.port, params.username)) from None
+            raise VCenterError('cannot log in to %s as %s: the user name or password is wrong' % (self.endpoint, params.username)) from None
+        except TransportError as error:
+            raise VCenterError('cannot connect to %s: %s' % (self.endpoint, error.reason)) from None
         except Exception as error:  # pylint: disable=broad-except
-            raise VCenterError('cannot connect to %s:%s: %s' % (params.hostname, params.port, describe_fault(error))) from None
+            raise VCenterError('cannot connect to %s: %s' % (self.endpoint, describe_fault(error))) from None
         self.si, self._content = si, content
+
+    @property
+    def endpoint(self) -> str:
+        return '%s:%s' % (self.params.hostname, self.params.port)
 
     def close(self) -> None:
         if self.si is not None:
@@ -281,6 +346,8 @@ class VCenterClient:
             return method(*args, **kwargs)
         except vmodl.MethodFault as fault:
             raise VCenterError('%s failed: %s' % (what, describe_fault(fault))) from None
+        except TransportError as error:
+            raise error.during(what) from None
 
     # -- reads ---------------------------------------------------------------------------------
     def retrieve(self, specs: Sequence[Any], what: str = 'reading the inventory') -> List[ManagedObject]:
@@ -319,14 +386,14 @@ class VCenterClient:
         spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=[object_spec], propSet=prop_specs)
         return Inventory(self.retrieve([spec]))
 
-    def read(self, refs: Sequence[Any], paths: Sequence[str]) -> List[ManagedObject]:
+    def read(self, refs: Sequence[Any], paths: Sequence[str], what: str = 'reading the inventory') -> List[ManagedObject]:
         """Explicit properties of specific objects (all of one kind), in one call."""
         if not refs:
             return []
         prop_spec = vmodl.query.PropertyCollector.PropertySpec(type=type(refs[0]), pathSet=list(paths))
         object_specs = [vmodl.query.PropertyCollector.ObjectSpec(obj=ref, skip=False) for ref in refs]
         spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=[prop_spec])
-        by_moid = {obj.moid: obj for obj in self.retrieve([spec])}
+        by_moid = {obj.moid: obj for obj in self.retrieve([spec], what)}
         return [by_moid.get(ref._moId, ManagedObject(ref)) for ref in refs]  # pylint: disable=protected-access
 
     def reference(self, kind: str, moid: str) -> Any:
@@ -392,7 +459,7 @@ class VCenterClient:
 
         values: Optional[Dict[str, Dict[str, Any]]] = None
         if check_first:
-            values = {obj.moid: obj.props for obj in self.read(tasks, paths)}
+            values = {obj.moid: obj.props for obj in self.read(tasks, paths, what)}
             if not finished(values):
                 values = None
         if values is None:
@@ -406,8 +473,38 @@ class VCenterClient:
         return results
 
     def start_task(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Start a task (one call) and return it; wait_for_tasks waits for it."""
-        return self.call(what, method, *args, **kwargs)
+        """Start a task (one call) and return it; wait_for_tasks waits for it.
+
+        When the answer is lost (a transport fault), the call is not sent again: the task it started is looked up among
+        vCenter's recent tasks (see ``_transport``), and when there is none (or no telling which), the run fails.
+        """
+        try:
+            task = self.call(what, method, *args, **kwargs)
+        except TransportError as error:
+            if not may_look_up(error.method):
+                raise
+            task = self._lost_task(error)
+        self._tasks.add(task._moId)  # pylint: disable=protected-access
+        return task
+
+    def _lost_task(self, error: TransportError) -> Any:
+        """The task a call whose answer was lost started: on the same object, queued since the call was sent (by vCenter's
+        clock), not one of ours. Two reads; raises `error` (with what vCenter shows) when there is not exactly one."""
+        try:
+            now = self.call('reading the time of vCenter', self.si.CurrentTime)
+            since = now - datetime.timedelta(seconds=time.monotonic() - error.sent + LOOKUP_SLACK_SECONDS)
+            spec = filter_spec([self.content.taskManager], {'Task': ['info.entity', 'info.queueTime']},
+                               select=traversal_specs([('TaskManager', 'recentTask', [])]), skip_roots=True)
+            recent = self.retrieve([spec], 'looking up the task of %s' % error.method)
+        except VCenterError:
+            raise error from None
+        target = getattr(error.target, '_moId', None)
+        found = [task for task in recent if task.moid not in self._tasks and getattr(task.get('info.entity'), '_moId', '') == target
+                 and task.get('info.queueTime') is not None and task.get('info.queueTime') >= since]
+        if len(found) == 1:
+            return found[0].ref
+        raise error.noting('vCenter shows no task of it' if not found else 'vCenter shows %d tasks on it since, so which is its cannot be '
+                           'told' % len(found)) from None
 
     def run_task(self, what: str, method: Callable[..., Any], *args: Any, timeout: float = 3600, check_first: bool = False,
                  **kwargs: Any) -> Any:
@@ -415,7 +512,7 @@ class VCenterClient:
 
         check_first (see wait_for_tasks): two calls (start, RetrievePropertiesEx) when the task is done by then.
         """
-        task = self.call(what, method, *args, **kwargs)
+        task = self.start_task(what, method, *args, **kwargs)
         return self.wait_for_tasks([task], timeout, what, check_first=check_first)[0]
 
 

@@ -13,7 +13,6 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import itertools
 import json
 
 import pytest
@@ -21,6 +20,7 @@ import pytest
 import guest
 import guest_agent
 import harness
+from vmrun import extra, nics, remove_vms, run, vm_props
 
 vim = pytest.importorskip('pyVmomi').vim
 vmodl = pytest.importorskip('pyVmomi').vmodl
@@ -32,11 +32,8 @@ SESSION = {'RetrieveServiceContent': 1, 'Login': 1, 'Logout': 1}
 NEW_VM = dict(SESSION, FindByInventoryPath=1, RetrievePropertiesEx=6, CloneVM_Task=1, PowerOnVM_Task=1, total=13)
 # Nothing to do: the look-up and one read of the VM (its networks and folders with it).
 NOOP = dict(SESSION, FindByInventoryPath=1, RetrievePropertiesEx=1, total=5)
-MUTATING = {'CloneVM_Task', 'ReconfigVM_Task', 'CustomizeVM_Task', 'PowerOnVM_Task', 'PowerOffVM_Task', 'ShutdownGuest', 'ResetVM_Task',
-            'RebootGuest', 'Destroy_Task', 'SuspendVM_Task'}
 PLACEMENT = {'datacenter': 'DC0', 'cluster': 'DC0_C0', 'image': 'linux-template', 'vm_class': {'cpus': 1, 'memory': '1Gi'}}
 WAIT = 90
-_RUNS = itertools.count()
 
 
 def cloud_init_vm(name, **more):
@@ -60,49 +57,10 @@ def linux_prep_vm(name, **more):
     return args
 
 
-class Outcome(harness.StepOutcome):
-    @property
-    def mutating(self):
-        return {method: count for method, count in self.calls.items() if method in MUTATING}
-
-    @property
-    def steps(self):
-        return self.result.get('steps', {})
-
-
-def run(sim, collections_path, tmp_path, *steps):
-    return harness.run_steps(sim, 'guestnet.vsphere.vm', steps, collections_path=collections_path, workdir=tmp_path / ('run%d' % next(_RUNS)),
-                             outcome=Outcome)
-
-
-def vm_props(si, name, paths=('runtime.powerState', 'config.extraConfig', 'config.hardware.device', 'guest.net', 'guest.hostName',
-                              'config.tools.pendingCustomization')):
-    for vm, props in harness.retrieve_view(si, vim.VirtualMachine, ['name']):
-        if props['name'] == name:
-            return vm, harness.retrieve(si, vm, list(paths))
-    return None, {}
-
-
-def nics(props):
-    return [device for device in props.get('config.hardware.device') or [] if isinstance(device, vim.vm.device.VirtualEthernetCard)]
-
-
-def extra(props):
-    return {option.key: option.value for option in props.get('config.extraConfig') or []}
-
-
 @pytest.fixture(scope='module', autouse=True)
 def cleanup(service_instance, simulator):
     yield
-    simulator.clear_faults()
-    for vm, props in harness.retrieve_view(service_instance, vim.VirtualMachine, ['name', 'runtime.powerState']):
-        if props['name'].startswith('vmm-'):
-            try:
-                if props['runtime.powerState'] != 'poweredOff':
-                    harness.wait_task(service_instance, vm.PowerOffVM_Task())
-                harness.wait_task(service_instance, vm.Destroy_Task())
-            except vmodl.MethodFault:
-                pass
+    remove_vms(service_instance, simulator, 'vmm-')
 
 
 # -- a new VM, check mode, the budget, a re-run -------------------------------------------------------------------------

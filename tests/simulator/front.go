@@ -6,7 +6,8 @@ package main
 
 // The front sits before the simulator's HTTP handler. It
 //   - counts SOAP calls per method (GET/DELETE /_calls),
-//   - injects faults on a named method and object (GET/POST/DELETE /_faults),
+//   - injects faults on a named method and object (GET/POST/DELETE /_faults): vCenter faults, and transport faults
+//     (a proxy's 502/503/504, a connection closed or reset) before the call or after vCenter carried it out,
 //   - sets a VM's guest view as VMware Tools would (POST /_guest, guestapi.go),
 //   - answers Fetch of an unset property with an empty FetchResponse as vCenter does (the simulator panics),
 //   - answers RebootGuest and StandbyGuest, which govmomi 0.24's simulator does not implement,
@@ -15,12 +16,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io/ioutil"
 	"log"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"runtime/debug"
 	"strings"
@@ -44,7 +48,17 @@ type faultRule struct {
 	Fault   string `json:"fault"`
 	Message string `json:"message,omitempty"`
 	Mode    string `json:"mode"`
+	After   bool   `json:"after,omitempty"`
 	Hits    int    `json:"hits"`
+}
+
+// Transport fault modes: what a client sees when a front proxy or the network fails in the middle of a call.
+var transportModes = map[string]int{
+	"http502": http.StatusBadGateway,         // a proxy's 502 Bad Gateway (text/html, no SOAP)
+	"http503": http.StatusServiceUnavailable, // 503 Service Unavailable
+	"http504": http.StatusGatewayTimeout,     // 504 Gateway Timeout
+	"eof":     0,                             // the answer starts, then TCP closes without TLS close_notify (a TLS EOF)
+	"reset":   0,                             // the TCP connection is reset (RST): "Connection reset by peer"
 }
 
 type front struct {
@@ -93,14 +107,27 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d := f.latency + f.methodDelay[method]; d > 0 {
 		time.Sleep(time.Duration(d) * time.Millisecond)
 	}
+	r.Body = ioutil.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
 	if method != "" {
 		if rule := f.matchFault(method, this); rule != nil {
+			if _, transport := transportModes[rule.Mode]; transport {
+				if rule.After { // vCenter carries the call out; its answer is lost on the way back
+					f.dispatch(httptest.NewRecorder(), r, method, this, body)
+				}
+				log.Printf("transport fault %s on %s %s (after: %v)", rule.Mode, method, this, rule.After)
+				failTransport(w, rule.Mode)
+				return
+			}
 			f.injectFault(w, method, this, rule)
 			return
 		}
 	}
-	r.Body = ioutil.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
+	f.dispatch(w, r, method, this, body)
+}
+
+// dispatch answers one SOAP call: the front's own answers and fixes, else the simulator's.
+func (f *front) dispatch(w http.ResponseWriter, r *http.Request, method string, this types.ManagedObjectReference, body []byte) {
 	switch method {
 	case "Logout":
 		dropSessionCollector(r)
@@ -273,6 +300,38 @@ func (f *front) serveFaults(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// failTransport answers as a failing proxy (an HTTP error page) or a failing network (the connection closes or resets).
+func failTransport(w http.ResponseWriter, mode string) {
+	if status := transportModes[mode]; status != 0 {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(status)
+		_, _ = fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>\n", status, http.StatusText(status))
+		return
+	}
+	hijacker, ok := w.(http.Hijacker)
+	if !ok {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	conn, buf, err := hijacker.Hijack()
+	if err != nil {
+		return
+	}
+	if mode == "eof" { // the answer starts, then the connection ends in the middle of it
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: 4096\r\n\r\n" + envelopeStart)
+		_ = buf.Flush()
+	}
+	raw := conn
+	if tlsConn, isTLS := conn.(*tls.Conn); isTLS {
+		raw = tlsConn.NetConn() // closing the TCP connection under TLS sends no close_notify
+	}
+	if tcp, isTCP := raw.(*net.TCPConn); isTCP && mode == "reset" {
+		_ = tcp.SetLinger(0) // close with RST
+	}
+	_ = raw.Close()
+}
+
 func completeRule(rule *faultRule) error {
 	if rule.Method == "" {
 		return fmt.Errorf("method is required")
@@ -286,8 +345,12 @@ func completeRule(rule *faultRule) error {
 			rule.Mode = "task"
 		}
 	}
-	if rule.Mode != "soap" && rule.Mode != "task" && rule.Mode != "ignore" {
-		return fmt.Errorf("mode must be task, soap or ignore")
+	_, transport := transportModes[rule.Mode]
+	if rule.Mode != "soap" && rule.Mode != "task" && rule.Mode != "ignore" && !transport {
+		return fmt.Errorf("mode must be task, soap, ignore, http502, http503, http504, eof or reset")
+	}
+	if rule.After && !transport {
+		return fmt.Errorf("after applies to the transport modes (http502, http503, http504, eof, reset)")
 	}
 	if rule.Fault == "" {
 		switch rule.Method {

@@ -205,14 +205,16 @@ class Simulator:
         """Reset the counters; returns the counts before the reset."""
         return self.admin('DELETE', '/_calls')
 
-    def inject_fault(self, method, obj=None, count=1, fault=None, message=None, mode=None):
+    def inject_fault(self, method, obj=None, count=1, fault=None, message=None, mode=None, after=None):
         """Make `method` on the object named `obj` (name or moid; None = any) fail the next `count` times (-1 = always).
 
         mode 'task' (default for *_Task methods) returns a task that ends in error; 'soap' answers a SOAP fault.
         fault is a vim fault type name (default SystemError, ToolsUnavailable for *Guest methods).
+        Transport modes: 'http502', 'http503', 'http504' (a proxy's error page), 'eof' (the connection closes without
+        TLS close_notify), 'reset' (TCP RST); after=True: vCenter carries the call out and the answer is lost.
         """
         rule = {'method': method, 'count': count}
-        for key, value in (('object', obj), ('fault', fault), ('message', message), ('mode', mode)):
+        for key, value in (('object', obj), ('fault', fault), ('message', message), ('mode', mode), ('after', after)):
             if value is not None:
                 rule[key] = value
         return self.admin('POST', '/_faults', rule)
@@ -579,21 +581,31 @@ class StepOutcome:
 def run_steps(sim, module, steps, collections_path=None, workdir=None, outcome=StepOutcome):
     """Run `module` once per step in ONE playbook and count each step's SOAP calls.
 
-    steps: module arguments; the keys `_check_mode` (run in check mode) and `_module` (another module for this
-    step) are ours. Each step runs with diff on and ignore_errors, followed by a `uri` task that takes (and resets)
-    the simulator's counters (DELETE /_calls is plain HTTP, not a SOAP call).
+    steps: module arguments; the keys `_check_mode` (run in check mode), `_module` (another module for this step) and
+    `_faults` (fault rules as inject_fault takes them, in force for this step only) are ours. Each step runs with diff
+    on and ignore_errors, followed by a `uri` task that takes (and resets) the simulator's counters (DELETE /_calls
+    and /_faults are plain HTTP, not SOAP calls).
     Returns one `outcome` (StepOutcome or a subclass) per step.
     """
-    def take_calls(name):
-        return {'name': name, 'ansible.builtin.uri': {'url': sim.base_url + '/_calls', 'method': 'DELETE', 'return_content': True}}
+    def admin(name, path, method, body=None):
+        args = {'url': sim.base_url + path, 'method': method, 'return_content': True, 'status_code': [200, 201]}
+        if body is not None:
+            args.update(body_format='json', body=body)
+        return {'name': name, 'ansible.builtin.uri': args}
 
-    tasks = [take_calls('reset the counters')]
+    tasks = [admin('reset the counters', '/_calls', 'DELETE')]
     for index, step in enumerate(steps):
         args = {key: value for key, value in step.items() if not key.startswith('_')}
         task = {'name': 'step %d' % index, step.get('_module', module): args, 'ignore_errors': True, 'diff': True}
         if step.get('_check_mode'):
             task['check_mode'] = True
-        tasks += [task, take_calls('calls %d' % index)]
+        faults = step.get('_faults') or []
+        tasks += [admin('fault %d.%d' % (index, number), '/_faults', 'POST', dict({'count': 1}, **rule)) for number, rule in enumerate(faults)]
+        if faults:   # the POSTs are not SOAP calls, but reset the counters after them anyway
+            tasks.append(admin('reset the counters %d' % index, '/_calls', 'DELETE'))
+        tasks += [task, admin('calls %d' % index, '/_calls', 'DELETE')]
+        if faults:
+            tasks.append(admin('clear the faults %d' % index, '/_faults', 'DELETE'))
     result = run_playbook(sim, tasks=tasks, collections_path=collections_path, workdir=workdir)
     if result.returncode != 0:
         raise SimulatorError('playbook failed (rc %d):\n%s%s' % (result.returncode, result.stdout, result.stderr))

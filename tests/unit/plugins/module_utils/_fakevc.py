@@ -20,8 +20,9 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 import collections
 import copy
+import datetime
 import itertools
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -48,8 +49,11 @@ class FakeVCenter:
         self.props: Dict[str, Dict[str, Any]] = {}
         self.calls: collections.Counter = collections.Counter()
         self.faults: Dict[str, str] = {}            # method -> message of the task error (or fault) it fails with next
+        # method -> transport faults its next calls meet: (after, error); after: the call is carried out, its answer lost
+        self.transport: Dict[str, List[Tuple[bool, BaseException]]] = collections.defaultdict(list)
         self._ids = itertools.count(100)
         self._macs = itertools.count(1)
+        self.add('TaskManager', 'TaskManager', recentTask=[])
 
     # -- the model -------------------------------------------------------------------------------------------------
     def ref(self, kind: str, moid: str) -> Any:
@@ -90,6 +94,7 @@ class FakeVCenter:
         client.si = vim.ServiceInstance('ServiceInstance', self)
         client._content = vim.ServiceContent(  # pylint: disable=protected-access
             rootFolder=self.objects['group-d1'], propertyCollector=vim.PropertyCollector('propertyCollector', self),
+            taskManager=self.objects['TaskManager'],
             searchIndex=vim.SearchIndex('SearchIndex', self), about=vim.AboutInfo(apiVersion='8.0.3.0', apiType='VirtualCenter'))
         return client
 
@@ -101,7 +106,15 @@ class FakeVCenter:
         handler = getattr(self, '_' + method, None)
         if handler is None:
             raise vmodl.fault.NotSupported(msg='the fake vCenter has no %s' % method)
+        if self.transport.get(method):
+            after, error = self.transport[method].pop(0)
+            if after:
+                handler(mo, **named)
+            raise error
         return handler(mo, **named)
+
+    def _CurrentTime(self, mo: Any) -> Any:  # pylint: disable=invalid-name,unused-argument
+        return datetime.datetime.now(datetime.timezone.utc)
 
     def InvokeAccessor(self, mo: Any, info: Any) -> Any:  # pylint: disable=invalid-name
         raise AssertionError('lazy property read of %s.%s: every read goes through the property collector' % (mo, info.name))
@@ -137,7 +150,7 @@ class FakeVCenter:
                         if path in props and props[path] is not None and path not in have:
                             content.propSet.append(_property(path, props[path]))
                             have.add(path)
-        return PC.RetrieveResult(objects=list(contents.values()))
+        return PC.RetrieveResult(objects=list(contents.values())) if contents else None     # vCenter: no result, not an empty one
 
     def _traverse(self, ref: Any, select: List[Any], named: Dict[str, Any], found: List[Any], seen: set) -> None:
         named.update({item.name: item for item in select if isinstance(item, PC.TraversalSpec) and item.name})
@@ -177,29 +190,32 @@ class FakeVCenter:
                 and (self.props[moid].get(key) or '').lower() == uuid.lower()]
 
     # -- tasks -----------------------------------------------------------------------------------------------------
-    def _task(self, method: str, work: Any) -> Any:
+    def _task(self, method: str, work: Any, entity: Any) -> Any:
         fault = self.faults.pop(method, None)
+        info: Dict[str, Any] = {'info.entity': entity, 'info.queueTime': datetime.datetime.now(datetime.timezone.utc)}
         if fault is not None:
-            info = {'info.state': 'error', 'info.error': vmodl.fault.SystemError(reason=fault, msg=fault)}
+            info.update({'info.state': 'error', 'info.error': vmodl.fault.SystemError(reason=fault, msg=fault)})
         else:
-            info = {'info.state': 'success', 'info.result': work()}
-        return self.add('Task', 'task-%d' % next(self._ids), **{key.replace('.', '__'): value for key, value in info.items()})
+            info.update({'info.state': 'success', 'info.result': work()})
+        task = self.add('Task', 'task-%d' % next(self._ids), **{key.replace('.', '__'): value for key, value in info.items()})
+        self.props['TaskManager']['recentTask'] = self.props['TaskManager']['recentTask'] + [task]
+        return task
 
     def _ReconfigVM_Task(self, mo: Any, spec: Any) -> Any:  # pylint: disable=invalid-name
-        return self._task('ReconfigVM_Task', lambda: self.reconfigure(mo, spec))
+        return self._task('ReconfigVM_Task', lambda: self.reconfigure(mo, spec), mo)
 
     def _CustomizeVM_Task(self, mo: Any, spec: Any) -> Any:  # pylint: disable=invalid-name
         def work() -> None:
             if self.get(mo, 'runtime.powerState') != 'poweredOff':
                 raise AssertionError('CustomizeVM_Task on a VM that is not powered off')
             self.set(mo, config__tools__pendingCustomization='/vmfs/pending.xml')
-        return self._task('CustomizeVM_Task', work)
+        return self._task('CustomizeVM_Task', work, mo)
 
     def _PowerOnVM_Task(self, mo: Any, host: Any = None) -> Any:  # pylint: disable=invalid-name,unused-argument
-        return self._task('PowerOnVM_Task', lambda: self.set(mo, runtime__powerState='poweredOn', config__tools__pendingCustomization=None))
+        return self._task('PowerOnVM_Task', lambda: self.set(mo, runtime__powerState='poweredOn', config__tools__pendingCustomization=None), mo)
 
     def _PowerOffVM_Task(self, mo: Any) -> Any:  # pylint: disable=invalid-name
-        return self._task('PowerOffVM_Task', lambda: self.set(mo, runtime__powerState='poweredOff'))
+        return self._task('PowerOffVM_Task', lambda: self.set(mo, runtime__powerState='poweredOff'), mo)
 
     def _Destroy_Task(self, mo: Any) -> Any:  # pylint: disable=invalid-name
         def work() -> None:
@@ -207,7 +223,7 @@ class FakeVCenter:
             del self.props[mo._moId]  # pylint: disable=protected-access
             del self.objects[mo._moId]  # pylint: disable=protected-access
             self.children(parent)
-        return self._task('Destroy_Task', work)
+        return self._task('Destroy_Task', work, mo)
 
     def _CloneVM_Task(self, mo: Any, folder: Any, name: str, spec: Any) -> Any:  # pylint: disable=invalid-name
         def work() -> Any:
@@ -231,7 +247,7 @@ class FakeVCenter:
             if spec.powerOn:
                 self.set(ref, runtime__powerState='poweredOn')
             return ref
-        return self._task('CloneVM_Task', work)
+        return self._task('CloneVM_Task', work, mo)
 
     def new_mac(self) -> str:
         number = next(self._macs)
