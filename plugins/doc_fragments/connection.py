@@ -57,4 +57,12 @@ options:
       - The proxy's port.
       - If not set, the environment variable E(VMWARE_PROXY_PORT) is used.
     type: int
+notes:
+  - "Transport faults are handled alike in every module: a proxy's 502, 503 or 504, a connection closed, reset or refused,
+    a TLS EOF, a socket timeout, an answer cut off. A read is sent again up to three more times, after 0.5, 1 and 2 seconds.
+    A call that changes something is never sent twice: when its answer was lost, the module looks for the task the call
+    started among vCenter's recent tasks (on the same object, queued since the call was sent) and follows it; when there is
+    none, or no telling which, it fails with a message that names vCenter, the method, the VM and the step. A clone is not
+    looked up (other runs clone the same template at the same time); the next run finds the VM if vCenter made it.
+    Running the task again is always safe: every module reads what vCenter holds before it changes anything."
 '''
