@@ -83,6 +83,16 @@ def network_spec_argument_spec() -> Dict[str, Any]:
     )), ledger=dict(type='path'))
 
 
+def nic_argument_spec() -> Dict[str, Any]:
+    """How the NICs are reconciled and the wait for the guest's addresses (vm_network and vm)."""
+    return dict(
+        remove_unmanaged=dict(type='bool', default=False),
+        connected=dict(type='bool', default=True),
+        interface_connected=dict(type='dict', default={}),
+        wait=dict(type='dict', options=dict(timeout=dict(type='int', default=300))),
+    )
+
+
 def deploy_argument_spec() -> Dict[str, Any]:
     """What a VM is deployed from and where (doc_fragments/deploy.py), for vm_deploy and vm."""
     return dict(

@@ -317,6 +317,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
     bootstrap_argument_spec,
     deploy_argument_spec,
     network_spec_argument_spec,
+    nic_argument_spec,
 )
 from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
 from ansible_collections.guestnet.vsphere.plugins.module_utils._reconcile import VmRequest, reconcile
@@ -326,20 +327,17 @@ def argument_spec():
     spec = deploy_argument_spec()
     spec.update(network_spec_argument_spec())
     spec.update(bootstrap_argument_spec(provider_required=False))
+    spec.update(nic_argument_spec())
     spec.update(
         state=dict(type='str', default='present', choices=['present', 'absent']),
         name=dict(type='str'),
         moid=dict(type='str'),
         datacenter=dict(type='str'),
         folder=dict(type='str'),
-        remove_unmanaged=dict(type='bool', default=False),
-        connected=dict(type='bool', default=True),
-        interface_connected=dict(type='dict', default={}),
         power_state=dict(type='str', choices=['powered_on', 'powered_off', 'suspended']),
         power_mode=dict(type='str', choices=['hard', 'soft', 'try_soft']),
         soft_timeout=dict(type='int', default=300),
         next_restart_time=dict(type='str'),
-        wait=dict(type='dict', options=dict(timeout=dict(type='int', default=300))),
         timeout=dict(type='int', default=3600),
         manifest=dict(type='dict'),
         classes=dict(type='dict', default={}),

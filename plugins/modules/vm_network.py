@@ -272,6 +272,7 @@ drift:
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
     network_spec_argument_spec,
+    nic_argument_spec,
     vm_selector_argument_spec,
     vm_selector_one_of,
 )
@@ -284,12 +285,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._vm_handle import
 def argument_spec():
     spec = vm_selector_argument_spec()
     spec.update(network_spec_argument_spec())
-    spec.update(
-        remove_unmanaged=dict(type='bool', default=False),
-        connected=dict(type='bool', default=True),
-        interface_connected=dict(type='dict', default={}),
-        wait=dict(type='dict', options=dict(timeout=dict(type='int', default=300))),
-    )
+    spec.update(nic_argument_spec())
     return spec
 
 
