@@ -53,7 +53,7 @@ def sync_subnets(ctx: Context, request: SubnetRequest) -> StepResult:
     if new:
         # A new ledger is empty: a trial in memory finds bad input before the file is created (and in check mode it is
         # the whole run: nothing is created).
-        with SqliteLedger(':memory:') as trial:
+        with SqliteLedger(':memory:', name=path) as trial:
             report = sync(trial, snapshot, dry_run=True, **options)
     if not (new and ctx.check_mode):
         with SqliteLedger(path) as ledger:

@@ -49,7 +49,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import is_usable_ip
 
-SUBNET_OPTIONS = ('range_start', 'range_end', 'gateway', 'reserved', 'nameservers', 'search_domains', 'mtu', 'direction')
+SUBNET_OPTIONS = ('range_start', 'range_end', 'gateway', 'reserved', 'nameservers', 'search_domains', 'mtu', 'direction', 'hold_back')
 
 
 def interface_name(index: int) -> str:
@@ -286,8 +286,8 @@ class _Sync:
                 if held:
                     listed = ', '.join('%s %s %s' % (item.ip, 'allocated to' if item.kind == ALLOCATED else 'fixed for', item.owner)
                                        for item in held[:5])
-                    raise LedgerError('purge: subnet %s is not in subnets but %d address(es) are allocated or fixed in it (%s); '
-                                      'release them first, or declare the subnet' % (name, len(held), listed))
+                    raise LedgerError('purge: subnet %s of ledger %s is not in subnets but %d address(es) are allocated or fixed in it (%s); '
+                                      'release them first, or declare the subnet' % (name, self.ledger.name, len(held), listed))
                 self.ledger.delete_subnet(name, force=True)
                 self.changes['subnets']['removed'].append(name)
         for item in declared:
@@ -363,8 +363,8 @@ class _Sync:
                 reachable = [subnet for subnet in self.ledger.list_subnets() if portgroup and subnet.reachable_from(portgroup)]
                 address = ipaddress.ip_address(nic['ip'])
                 if not any(subnet.in_range(address) for subnet in reachable):
-                    raise SpecError(nic['path'], nic['ip'], 'is in no subnet range reachable from port group %s of VM %s NIC %d (%s)' % (
-                        self.pg_name(portgroup) or portgroup or '(unknown)', vm['name'], int(nic['interface'][3:]),
+                    raise SpecError(nic['path'], nic['ip'], 'is in no subnet range reachable from port group %s of VM %s NIC %d (ledger %s: %s)' % (
+                        self.pg_name(portgroup) or portgroup or '(unknown)', vm['name'], int(nic['interface'][3:]), self.ledger.name,
                         '; '.join('%s %s-%s' % (subnet.name, subnet.range_start, subnet.range_end) for subnet in reachable)
                         or 'no subnet is reachable from it'))
                 try:
@@ -460,17 +460,18 @@ def sync(ledger: SqliteLedger, snapshot: Mapping[str, Any], *, subnets: Optional
 # ----- placement (for vm_deploy / vm_network) -----------------------------------------------------------------------
 
 def placement(snapshot: Mapping[str, Any], subnets: Sequence[Subnet], wanted: Sequence[str],
-              datacenter: Optional[str] = None) -> List[Dict[str, Any]]:
+              datacenter: Optional[str] = None, ledger: Optional[str] = None) -> List[Dict[str, Any]]:
     """Hosts that reach every wanted subnet, each with the port group (moid) to use per wanted subnet, in order.
 
     A host reaches a subnet through the subnet's primary port group or one of its additional ones; the primary is
     preferred (Cloudpods' getJsonDescAtHost looks at the primary wire only, so a subnet reached only through an
     additional port group could not be placed). Sorted by host name; empty when no host reaches them all.
+    ``ledger``: the ledger's file, named in the error about undeclared subnets.
     """
     by_name = {subnet.name: subnet for subnet in subnets}
     missing = [name for name in wanted if name not in by_name]
     if missing:
-        raise LedgerError('subnet(s) %s are not declared in the ledger' % ', '.join(missing))
+        raise LedgerError('subnet(s) %s are not declared in %s' % (', '.join(missing), 'ledger %s' % ledger if ledger else 'the ledger'))
     result = []
     for host in sorted(snapshot.get('hosts', ()), key=lambda item: item['name']):
         if not _in_scope(host, datacenter):

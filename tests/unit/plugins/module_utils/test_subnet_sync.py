@@ -11,6 +11,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 import copy
 import hashlib
 import random
+import re
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -191,7 +192,7 @@ def test_dry_run_predicts_the_real_run_and_keeps_nothing(path: str) -> None:
 
 @pytest.mark.parametrize('options, message', [
     (dict(subnets=SUBNETS + [{'name': 'web2', 'cidr': '10.1.0.128/25', 'portgroup': 'web'}]),
-     r'^subnets\[3\]: subnet web2: cidr 10\.1\.0\.128/25 overlaps subnet web \(10\.1\.0\.0/24\)$'),
+     r'^subnets\[3\]: subnet web2: cidr 10\.1\.0\.128/25 overlaps subnet web \(10\.1\.0\.0/24\) of ledger LEDGER$'),
     (dict(subnets=[{'name': 'x', 'cidr': '10.7.0.0/24', 'portgroup': 'nope'}]),
      r'^subnets\[0\]\.portgroup: nope is not a port group in datacenter DC0 \(known: db, dv0, dv1, web\)$'),
     (dict(subnets=[{'name': 'x', 'cidr': '10.7.0.0/33', 'portgroup': 'web'}]), r'^subnets\[0\]: subnet x: cidr 10\.7\.0\.0/33 is not a network'),
@@ -200,10 +201,11 @@ def test_dry_run_predicts_the_real_run_and_keeps_nothing(path: str) -> None:
     (dict(subnets=[{'name': 'x', 'cidr': '10.7.0.0/24', 'portgroup': 'web', 'additional_portgroups': ['network-70']}]),
      r'^subnets\[0\]\.additional_portgroups\[0\]: network-70 is the primary port group of subnet x, not an additional one$'),
     (dict(subnets=SUBNETS, fix_nics=[{'vm': 'd', 'ips': ['10.1.0.50']}]),
-     r'^fix_nics\[0\]\.ips\[0\]: 10\.1\.0\.50 is in no subnet range reachable from port group dv0 of VM d NIC 0 \(dv 10\.3\.0\.10-10\.3\.0\.99\)$'),
+     r'^fix_nics\[0\]\.ips\[0\]: 10\.1\.0\.50 is in no subnet range reachable from port group dv0 of VM d NIC 0 '
+     r'\(ledger LEDGER: dv 10\.3\.0\.10-10\.3\.0\.99\)$'),
     (dict(subnets=SUBNETS, fix_nics=[{'vm': 'd', 'ips': ['', '10.3.0.20']}]),
      r'^fix_nics\[0\]\.ips\[1\]: 10\.3\.0\.20 is in no subnet range reachable from port group dv1 of VM d NIC 1 '
-     r'\(no subnet is reachable from it\)$'),
+     r'\(ledger LEDGER: no subnet is reachable from it\)$'),
     (dict(subnets=SUBNETS, fix_nics=[{'vm': 'd', 'ips': ['10.3.0.20', '10.3.0.21', '10.3.0.22']}]),
      r"^fix_nics\[0\]\.ips: \['10\.3\.0\.20', '10\.3\.0\.21', '10\.3\.0\.22'\] has 3 addresses but VM d has 2 NIC\(s\)"),
     (dict(subnets=SUBNETS, fix_nics=[{'vm': 'd', 'ips': ['10.3.0.20/24']}]), r'^fix_nics\[0\]\.ips\[0\]: 10\.3\.0\.20/24 is not an IP address'),
@@ -213,12 +215,12 @@ def test_dry_run_predicts_the_real_run_and_keeps_nothing(path: str) -> None:
     (dict(subnets=SUBNETS, fix_nics=[{'vm': 'd', 'ips': ['10.3.0.20']}, {'vm': 'uuid-d', 'ips': []}]),
      r'^fix_nics\[1\]\.vm: uuid-d is the VM of fix_nics\[0\] too'),
     (dict(subnets=SUBNETS, fix_nics=[{'vm': 'c', 'ips': ['10.1.0.11']}]),     # b holds it (observed)
-     r'^fix_nics\[0\]\.ips\[0\]: subnet web: 10\.1\.0\.11 is already observed on uuid-b/eth0$'),
+     r'^fix_nics\[0\]\.ips\[0\]: subnet web of ledger LEDGER: 10\.1\.0\.11 is already observed on uuid-b/eth0$'),
 ])
 def test_bad_input_is_an_error_that_leaves_the_ledger_unchanged(path: str, options: Dict[str, Any], message: str) -> None:
     run(path, subnets=SUBNETS)
     before = digest(path)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message.replace('LEDGER', re.escape(path))):
         run(path, **options)
     assert digest(path) == before
 
@@ -325,7 +327,7 @@ def test_purge_deletes_undeclared_subnets_but_not_held_addresses(path: str) -> N
     assert report['changes']['subnets']['removed'] == ['web']
     assert [item['name'] for item in report['subnets']] == ['db', 'dv']
     before = digest(path)
-    with pytest.raises(LedgerError, match=r'^purge: subnet dv is not in subnets but 1 address\(es\) are allocated or fixed in it '
+    with pytest.raises(LedgerError, match=r'^purge: subnet dv of ledger .*ledger\.sqlite is not in subnets but 1 address\(es\) are allocated or fixed in it '
                                           r'\(10\.3\.0\.20 fixed for uuid-d/eth0\)'):
         run(path, subnets=SUBNETS[1:2], purge=True)
     assert digest(path) == before
@@ -388,8 +390,10 @@ def test_placement_prefers_primary_and_uses_additional_port_groups(path: str) ->
     assert [(item['host'], item['portgroups']) for item in placement(snapshot, subnets, ['web', 'db'])] == [('h1', [WEB, DV1]), ('h2', [WEB, DB])]
     assert [item['host'] for item in placement(snapshot, subnets, ['dv', 'db'])] == ['h1']
     assert placement(snapshot, subnets, ['web'], datacenter='DC1') == []
-    with pytest.raises(LedgerError, match='subnet.*nope are not declared'):
+    with pytest.raises(LedgerError, match=r'^subnet\(s\) nope are not declared in the ledger$'):
         placement(snapshot, subnets, ['nope'])
+    with pytest.raises(LedgerError, match=r'^subnet\(s\) nope, nix are not declared in ledger %s$' % re.escape(path)):
+        placement(snapshot, subnets, ['web', 'nope', 'nix'], ledger=path)
 
 
 # ----- the ledger's batch (used by sync) -----------------------------------------------------------------------------
@@ -419,3 +423,4 @@ def test_snapshot_is_not_modified(path: str) -> None:
     original = copy.deepcopy(snapshot)
     run(path, snapshot, subnets=SUBNETS, fix_nics=[{'vm': 'd', 'ips': ['10.3.0.20']}])
     assert snapshot == original
+
