@@ -172,6 +172,7 @@ def subnet_sync_argument_spec() -> Dict[str, Any]:
             search_domains=dict(type='list', elements='str'),
             mtu=dict(type='int'),
             direction=dict(type='str', choices=['stepup', 'stepdown', 'random']),
+            hold_back=dict(type='int', default=30),
             additional_portgroups=dict(type='list', elements='str'),
         )),
         purge=dict(type='bool', default=False),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepResult
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import SqliteLedger, default_ledger_path, path_looks_shared
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import SqliteLedger, check_writable, default_ledger_path, path_looks_shared
 from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import check_fix_nics, check_subnets, sync
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vim_records import SNAPSHOT_PROPERTIES, subnet_snapshot
 
@@ -44,7 +44,12 @@ class SubnetRequest:
 
 
 def sync_subnets(ctx: Context, request: SubnetRequest) -> StepResult:
-    """Read every port group, host and VM in one call, then bring the ledger in line (one transaction)."""
+    """Read every port group, host and VM in one call, then bring the ledger in line (one transaction).
+
+    A ledger that cannot be written (not a ledger, read-only, newer, corrupt, locked) fails before vCenter is read; check
+    mode needs a writable ledger too (its changes are made and rolled back), except a new one (nothing is created).
+    """
+    check_writable(request.ledger)
     snapshot = subnet_snapshot(ctx.client.inventory(SNAPSHOT_PROPERTIES))
     options = dict(subnets=request.subnets, purge=request.purge, fix_nics=request.fix_nics, datacenter=request.datacenter)
     path = request.ledger

@@ -45,7 +45,11 @@ attributes:
 options:
   ledger:
     description:
-      - Path of the ledger's SQLite file, created when missing (not in check mode).
+      - Path of the ledger's SQLite file, created when missing (not in check mode). An empty file becomes a ledger too.
+      - A file that is not a guestnet ledger (not SQLite, or the SQLite database of another application), a corrupt
+        one, one written by a newer version of this collection, or a ledger this user cannot write (the file or its
+        directory, where SQLite keeps its journal) is an error before vCenter is read, and the file is left as it was.
+        Check mode needs a writable ledger too.
       - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
     type: path
   datacenter:
@@ -115,6 +119,13 @@ options:
           - Allocation order. Defaults to V(stepdown) (from the end of the range) for IPv4 and V(random) for IPv6.
         type: str
         choices: [stepup, stepdown, random]
+      hold_back:
+        description:
+          - Seconds an address of this subnet is not handed out again after it was released (0 to 31536000). See
+            the notes.
+          - Changing it applies at once, also to addresses released before.
+        type: int
+        default: 30
       additional_portgroups:
         description:
           - Port groups (names or moids) marked as additional port groups of this subnet
@@ -156,6 +167,13 @@ notes:
   - VMs are keyed by instance UUID and their NICs are named V(eth0), V(eth1), ... in NIC order, the names
     M(guestnet.vsphere.vm_network) gives them by default, so an address observed here is the one it keeps.
   - Link-local, loopback and multicast addresses that guests report are ignored.
+  - "Hold-back: an address that is released (a VM deleted with M(guestnet.vsphere.vm_deploy), a NIC moved to
+    another subnet, a fixed address no longer listed) is not handed out again for O(subnets[].hold_back)
+    seconds, 30 by default, as Cloudpods does (C(minimal_ip_addr_reused_interval_seconds)). Routers and other hosts
+    still have the old VM's MAC address in their ARP caches, DNS records and open connections still point at the
+    address, and the old VM may still be shutting down; a new VM that got the address at once would get some of that
+    traffic, or clash with the old VM. Set it longer where ARP caches live longer, or 0 to reuse at once. A fixed
+    address (O(fix_nics)) may take a held-back address."
 requirements:
   - pyVmomi
 seealso:
@@ -200,6 +218,16 @@ EXAMPLES = r'''
     fix_nics:
       - vm: legacy-app01
         ips: [10.1.0.21, 10.2.0.21]
+  delegate_to: localhost
+
+- name: Keep released addresses of a busy subnet back for five minutes
+  guestnet.vsphere.subnet_sync:
+    subnets:
+      - name: prod-web
+        cidr: 10.1.0.0/24
+        portgroup: web
+        gateway: 10.1.0.1
+        hold_back: 300
   delegate_to: localhost
 
 - name: Fail when two VMs report the same address
@@ -283,6 +311,10 @@ subnets:
     direction:
       description: The allocation order.
       type: str
+    hold_back:
+      description: Seconds a released address is not handed out again.
+      type: int
+      sample: 30
     nameservers:
       description: DNS servers.
       type: list

@@ -424,3 +424,12 @@ def test_snapshot_is_not_modified(path: str) -> None:
     run(path, snapshot, subnets=SUBNETS, fix_nics=[{'vm': 'd', 'ips': ['10.3.0.20']}])
     assert snapshot == original
 
+
+def test_hold_back_is_declared_with_the_subnet(path: str) -> None:
+    report = run(path, subnets=[dict(SUBNETS[0], hold_back=300), SUBNETS[1]])
+    assert (subnet_of(report, 'web')['hold_back'], subnet_of(report, 'db')['hold_back']) == (300, 30)
+    assert report['diff']['after']['subnets']['web']['hold_back'] == 300
+    changed = run(path, subnets=[dict(SUBNETS[0], hold_back=0), SUBNETS[1]])
+    assert changed['changes']['subnets']['updated'] == ['web']
+    with pytest.raises(LedgerError, match=r'^subnets\[0\]: subnet web: hold_back -5 is not a number of seconds'):
+        run(path, subnets=[dict(SUBNETS[0], hold_back=-5)])
