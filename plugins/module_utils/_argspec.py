@@ -176,6 +176,8 @@ def subnet_sync_argument_spec() -> Dict[str, Any]:
             additional_portgroups=dict(type='list', elements='str'),
         )),
         purge=dict(type='bool', default=False),
+        reclaim=dict(type='bool', default=False),
+        reclaim_grace=dict(type='int', default=86400),
         fix_nics=dict(type='list', elements='dict', options=dict(
             vm=dict(type='str', required=True),
             ips=dict(type='list', elements='str', required=True),

@@ -634,6 +634,10 @@ class LedgerBackend(abc.ABC):
         """Remove everything a VM holds or claims (decommission)."""
 
     @abc.abstractmethod
+    def release_addresses(self, addresses: Iterable[Address], *, dry_run: bool = False) -> List[Address]:
+        """Give back exactly these allocated or fixed addresses (subnet, ip, kind and owner must still match); reclaim."""
+
+    @abc.abstractmethod
     def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None,
                      portgroup: Optional[str] = None, mac: Optional[str] = None, dry_run: bool = False) -> Address:
         """Record an address set by hand on a VM that cannot report it (no VMware Tools)."""
@@ -770,6 +774,10 @@ class SqliteLedger(LedgerBackend):
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+    def now(self) -> float:
+        """The ledger's clock (epoch seconds): what its rows' created_at and updated_at are in."""
+        return self._clock()
 
     @contextmanager
     def batch(self, *, dry_run: bool = False) -> Iterator[SqliteLedger]:
@@ -1131,6 +1139,20 @@ class SqliteLedger(LedgerBackend):
     def release_owner(self, vm_uuid: str, *, dry_run: bool = False) -> List[Address]:
         with self._transaction(write=True, commit=not dry_run) as conn:
             return self._free(conn, conn.execute('SELECT * FROM addresses WHERE vm_uuid = ? ORDER BY id', (vm_uuid,)).fetchall(), self._clock())
+
+    def release_addresses(self, addresses: Iterable[Address], *, dry_run: bool = False) -> List[Address]:
+        """Give back exactly these allocated or fixed rows (from ``addresses()``), matched by subnet, ip, kind and owner;
+        rows that changed since are left alone. Returns what was released, each address held back as on release."""
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            rows: Dict[int, sqlite3.Row] = {}
+            for item in addresses:
+                if item.kind not in (ALLOCATED, FIXED):
+                    raise LedgerError('subnet %s: %s is %s, not an allocated or fixed address' % (item.subnet, item.ip, item.kind))
+                row = conn.execute('SELECT * FROM addresses WHERE subnet = ? AND ip = ? AND kind = ? AND vm_uuid IS ? AND interface IS ?',
+                                   (item.subnet, item.ip, item.kind, item.vm_uuid, item.interface)).fetchone()
+                if row is not None:
+                    rows.setdefault(row['id'], row)
+            return self._free(conn, list(rows.values()), self._clock())
 
     def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None,
                      portgroup: Optional[str] = None, mac: Optional[str] = None, dry_run: bool = False) -> Address:

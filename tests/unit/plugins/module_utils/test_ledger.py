@@ -248,6 +248,22 @@ def test_hold_back_must_be_whole_seconds(ledger: SqliteLedger, value: Any) -> No
         small(ledger, hold_back=value)
 
 
+def test_release_addresses_gives_back_exactly_those(ledger: SqliteLedger) -> None:
+    small(ledger, direction='stepup')
+    ledger.allocate('small', VM1, 'eth0')
+    ledger.record_fixed('10.0.0.5', VM1, 'eth1')
+    ledger.replace_observed(VM2, [{'ip': '10.0.0.4', 'interface': 'eth0'}])
+    rows = {item.ip: item for item in ledger.addresses(subnet='small')}
+    assert [item.ip for item in ledger.release_addresses([rows['10.0.0.2']], dry_run=True)] == ['10.0.0.2']
+    assert len(ledger.addresses(vm_uuid=VM1)) == 2
+    released = ledger.release_addresses([rows['10.0.0.2'], rows['10.0.0.5'], rows['10.0.0.2']])
+    assert [(item.ip, item.kind) for item in released] == [('10.0.0.2', ALLOCATED), ('10.0.0.5', FIXED)]
+    assert ledger.release_addresses([rows['10.0.0.2']]) == []               # gone already: nothing
+    assert ledger.usage('small')[0].held_back == 2
+    with pytest.raises(LedgerError, match=r'^subnet small: 10\.0\.0\.4 is observed, not an allocated or fixed address \(ledger '):
+        ledger.release_addresses([rows['10.0.0.4']])
+
+
 def test_requested_ip(ledger: SqliteLedger) -> None:
     small(ledger, reserved=['10.0.0.5'])
     assert ledger.allocate('small', VM1, 'eth0', ip='10.0.0.5').ip == '10.0.0.5'   # explicit: a reserved address is fine
@@ -304,6 +320,7 @@ def test_dry_run_reports_without_reserving(ledger: SqliteLedger) -> None:
     lambda ledger: ledger.detect_additional({PG3: ['10.0.0.3']}, dry_run=True)['added'],
     lambda ledger: ledger.release(VM1, 'eth0', dry_run=True),
     lambda ledger: ledger.release_owner(VM1, dry_run=True),
+    lambda ledger: ledger.release_addresses(ledger.addresses(vm_uuid=VM1), dry_run=True),
     lambda ledger: ledger.record_fixed('10.0.0.3', VM2, 'eth0', dry_run=True),
     lambda ledger: ledger.replace_observed(VM2, [{'ip': '10.0.0.3', 'interface': 'eth0'}], dry_run=True).changed,
 ])
