@@ -182,9 +182,12 @@ def subnet_sync_argument_spec() -> Dict[str, Any]:
             search_domains=dict(type='list', elements='str'),
             mtu=dict(type='int'),
             direction=dict(type='str', choices=['stepup', 'stepdown', 'random']),
+            hold_back=dict(type='int', default=30),
             additional_portgroups=dict(type='list', elements='str'),
         )),
         purge=dict(type='bool', default=False),
+        reclaim=dict(type='bool', default=False),
+        reclaim_grace=dict(type='int', default=86400),
         fix_nics=dict(type='list', elements='dict', options=dict(
             vm=dict(type='str', required=True),
             ips=dict(type='list', elements='str', required=True),

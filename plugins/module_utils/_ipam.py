@@ -18,9 +18,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
     LedgerBackend,
-    LedgerError,
     SqliteLedger,
     Subnet,
+    UnknownSubnetError,
     subnet_settings,
 )
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import InterfaceSpec, NetworkRef, NetworkSpec, SpecError, SubnetDefaults
@@ -33,6 +33,7 @@ class SubnetPlan:
     defaults: Dict[str, SubnetDefaults] = field(default_factory=dict)    # interface name -> resolver's provider defaults
     portgroups: Dict[str, str] = field(default_factory=dict)             # interface name -> port group (moid) of its NIC
     allocations: List[Dict[str, Any]] = field(default_factory=list)      # {interface, subnet, address, changed}
+    ledger: Optional[str] = None                                         # the ledger's name (its file), for messages
 
     @property
     def changed(self) -> bool:
@@ -74,21 +75,22 @@ def plan_subnets(ledger: LedgerBackend, spec: NetworkSpec, *, vm_uuid: str, netw
     NIC goes on the subnet's primary port group). A named port group must reach the subnet (primary or additional).
     ``dry_run`` (check mode) reports new allocations without keeping them.
     """
-    plan = SubnetPlan()
+    plan = SubnetPlan(ledger=ledger.name)
     for index, iface in subnet_interfaces(spec):
         path = 'network.interfaces[%d]' % index
         try:
             subnet = ledger.get_subnet(str(iface.subnet))
-        except LedgerError:
-            raise SpecError(path + '.subnet', iface.subnet, 'is not a subnet of the ledger; declare it with guestnet.vsphere.subnet_sync') from None
+        except UnknownSubnetError:   # other LedgerErrors (locked, read-only, ...) are reported as they are
+            raise SpecError(path + '.subnet', iface.subnet, 'is not a subnet of ledger %s; declare it with guestnet.vsphere.subnet_sync'
+                            % ledger.name) from None
         moid = networks.get(iface.name)
         if moid is not None and not subnet.reachable_from(moid):
             others = ', '.join(extra.portgroup for extra in subnet.additional) or 'none'
-            raise SpecError(path + '.network', moid, 'does not reach subnet %s (its port groups: primary %s, additional %s)'
-                            % (subnet.name, subnet.portgroup, others))
+            raise SpecError(path + '.network', moid, 'does not reach subnet %s of ledger %s (its port groups: primary %s, additional %s)'
+                            % (subnet.name, ledger.name, subnet.portgroup, others))
         portgroup = moid or subnet.portgroup
         if portgroup is None:
-            raise SpecError(path + '.subnet', iface.subnet, 'has no port group in the ledger; give the interface a network')
+            raise SpecError(path + '.subnet', iface.subnet, 'has no port group in ledger %s; give the interface a network' % ledger.name)
         addresses: Tuple[str, ...] = ()
         if _needs_allocation(iface, subnet):
             allocation = ledger.allocate(subnet.name, vm_uuid, iface.name, portgroup=portgroup, dry_run=dry_run)
@@ -108,7 +110,8 @@ def with_subnet_networks(spec: NetworkSpec, plan: SubnetPlan, catalog: NetworkCa
             net = catalog.network(moid)
             if net is None:
                 raise SpecError('network.interfaces[%d].subnet' % index, iface.subnet,
-                                'is on port group %s, which this datacenter does not have; run guestnet.vsphere.subnet_sync' % moid)
+                                'is on port group %s in ledger %s, which this datacenter does not have; run guestnet.vsphere.subnet_sync'
+                                % (moid, plan.ledger or 'the ledger'))
             # The switch only where the name alone is ambiguous, so the spec reads as the user would write it.
             switch = net.switch_label if len(catalog.named(net.name)) > 1 else None
             iface = replace(iface, network=NetworkRef(name=net.name, switch=switch))

@@ -21,6 +21,13 @@ ledger stays one self-contained file at rest (no -wal/-shm files to lose when it
 there is no journal-mode switch for processes opening a new ledger at once to race on, and WAL's gain,
 readers not blocking the writer, is small when every transaction lasts milliseconds.
 
+Only a guestnet ledger is ever written: a missing file, an empty file or an SQLite database without any schema
+becomes one; an existing file is first read through a read-only connection, and a file that is not SQLite, an SQLite
+database of another application, a corrupt one or one of a newer schema is refused with the file left as it was.
+A ledger carries ``PRAGMA application_id`` ``APPLICATION_ID`` and the meta row ``application``; ledgers of schema
+version 1 (before the marker) are recognised by their tables. ``check_writable`` is the preflight modules run before
+they change anything on vCenter. Every LedgerError a ledger raises names its file.
+
 Nothing here imports Ansible or pyVmomi.
 """
 
@@ -37,7 +44,9 @@ import os
 import random
 import re
 import sqlite3
+import stat
 import time
+import urllib.parse
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
@@ -45,8 +54,11 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SubnetDefaults
 
-SCHEMA_VERSION = 1
-DEFAULT_HOLD_BACK_SECONDS = 30.0   # Cloudpods' minimal_ip_addr_reused_interval_seconds
+SCHEMA_VERSION = 2                 # 2: subnets.hold_back, held_back.released_at, the application marker
+APPLICATION_ID = 0x676E6574        # 'gnet': PRAGMA application_id of a guestnet ledger (SQLite header, offset 68)
+APPLICATION = 'guestnet.vsphere subnet ledger'   # the meta row 'application'
+DEFAULT_HOLD_BACK_SECONDS = 30     # Cloudpods' minimal_ip_addr_reused_interval_seconds; a subnet's hold_back by default
+MAX_HOLD_BACK_SECONDS = 365 * 24 * 3600
 DEFAULT_TIMEOUT_SECONDS = 30.0     # how long a writer waits for the lock before giving up
 RANDOM_TRIES = 8                   # random picks before falling back to a scan (Cloudpods: 5)
 
@@ -68,16 +80,29 @@ IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
+SQLITE_HEADER = b'SQLite format 3\x00'
+_V1_TABLES = frozenset(('meta', 'networks', 'subnets', 'subnet_portgroups', 'addresses', 'held_back'))
+
+
 class LedgerError(ValueError):
-    """Bad input or an impossible request. The message names the subnet, the field and the value."""
+    """Bad input, an impossible request or an unusable ledger file. The message names the ledger file, and the subnet,
+    the field and the value where there are ones."""
+
+
+class UnknownSubnetError(LedgerError):
+    """The subnet is not declared in the ledger."""
+
+    def __init__(self, subnet: str, ledger: str) -> None:
+        self.subnet = subnet
+        super().__init__('subnet %s is not declared in ledger %s' % (subnet, ledger))
 
 
 class SubnetExhaustedError(LedgerError):
     """No address of the subnet's range is free."""
 
-    def __init__(self, subnet: str, detail: str) -> None:
+    def __init__(self, subnet: str, detail: str, ledger: Optional[str] = None) -> None:
         self.subnet = subnet
-        super().__init__('subnet %s is exhausted: %s' % (subnet, detail))
+        super().__init__('subnet %s%s is exhausted: %s' % (subnet, '' if ledger is None else ' of ledger %s' % ledger, detail))
 
 
 @dataclass(frozen=True)
@@ -118,6 +143,7 @@ class Subnet:
     mtu: Optional[int] = None
     portgroup: Optional[str] = None            # primary port group key (the module's choice, e.g. the moid)
     additional: Tuple[AdditionalPortgroup, ...] = ()
+    hold_back: int = DEFAULT_HOLD_BACK_SECONDS  # seconds a released address is not handed out again
 
     @property
     def network(self) -> IPNetwork:
@@ -237,6 +263,189 @@ def path_looks_shared(path: str, mounts_file: str = '/proc/mounts') -> Optional[
             'shared between machines can hand out the same address twice; keep it on a local disk' % (path, best[1], best[2], best[0]))
 
 
+def _uri(path: str, **params: Any) -> str:
+    """An SQLite URI for ``path`` with query parameters (mode=ro, immutable=1)."""
+    return 'file:%s?%s' % (urllib.parse.quote(os.path.abspath(path)), urllib.parse.urlencode(params))
+
+
+def _write_problem(path: str) -> Optional[str]:
+    """Why this process may not write the ledger file at ``path`` (or create it), by the OS's permission check, as
+    the advice that ends a read-only message; None when it may. ``os.access`` also reports a read-only file system."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(path):
+        if not os.access(path, os.W_OK):
+            return 'make the file writable for this user, or point ledger to a writable file'
+        if not os.access(directory, os.W_OK | os.X_OK):
+            return 'make its directory %s writable for this user (SQLite writes its journal there), or point ledger to a writable file' % directory
+        return None
+    existing = directory
+    while not os.path.exists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return '%s is not a directory' % existing
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return 'directory %s is not writable for this user' % existing
+    return None
+
+
+_BUSY = ('database is locked', 'database table is locked', 'database is busy')
+_CORRUPT = ('malformed', 'not a database', 'database corrupt')
+
+
+def _describe_error(name: str, exc: BaseException, timeout: float, advice: Optional[str] = None) -> str:
+    """A LedgerError message for an SQLite error: the busy timeout only on busy errors; read-only and corrupt files said
+    plainly. ``advice``: what to do about a read-only ledger (``_write_problem``)."""
+    text = str(exc)
+    lowered = text.lower()
+    if any(marker in lowered for marker in _BUSY):
+        return 'ledger %s: %s (busy timeout %g s): another process held its write lock that long; try again' % (name, text, timeout)
+    if 'readonly' in lowered or 'read-only' in lowered:
+        return 'ledger %s is read-only (%s); %s' % (
+            name, text, advice or 'make the file and its directory writable for this user (SQLite writes its journal next to the file), '
+                                  'or point ledger to a writable file')
+    if any(marker in lowered for marker in _CORRUPT):
+        return 'ledger %s is a corrupt SQLite database (%s); restore it from a backup, or point ledger to a new file' % (name, text)
+    if 'disk is full' in lowered:
+        return 'ledger %s: %s; free space on its file system' % (name, text)
+    return 'ledger %s: %s' % (name, text)
+
+
+def _schema_objects(conn: sqlite3.Connection) -> Tuple[List[str], int, Dict[str, str]]:
+    """(user table names, PRAGMA application_id, the meta table as a dict) of an open database; meta is empty when
+    there is no meta table of our shape."""
+    tables = sorted(row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"))
+    objects = conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite!_%' ESCAPE '!'").fetchone()[0]
+    application_id = int(conn.execute('PRAGMA application_id').fetchone()[0])
+    meta: Dict[str, str] = {}
+    if 'meta' in tables:
+        try:
+            meta = {str(row[0]): str(row[1]) for row in conn.execute('SELECT key, value FROM meta')}
+        except sqlite3.OperationalError:   # a meta table of another shape: not ours
+            meta = {}
+    if objects and not tables:
+        tables = ['(no tables: %d other schema objects)' % objects]
+    return tables, application_id, meta
+
+
+def _classify(name: str, tables: Sequence[str], application_id: int, meta: Mapping[str, str]) -> Optional[int]:
+    """The schema version of a guestnet ledger; None for a database with nothing in it (it becomes one).
+
+    LedgerError for another application's database, a ledger without a valid version, or a newer schema.
+    """
+    if not tables:
+        return None
+    ours = application_id == APPLICATION_ID or meta.get('application') == APPLICATION or (
+        meta.get('schema_version') == '1' and _V1_TABLES <= set(tables))   # schema 1 had no marker
+    if not ours:
+        listed = ', '.join(tables[:10]) + (', ... (%d in all)' % len(tables) if len(tables) > 10 else '')
+        raise LedgerError('ledger %s is an SQLite database of another application (tables: %s); point ledger to a guestnet ledger or a new file'
+                          % (name, listed))
+    try:
+        version = int(meta['schema_version'])
+    except (KeyError, ValueError):
+        raise LedgerError('ledger %s is a guestnet ledger without a valid schema version (meta schema_version: %r); restore it from a backup, '
+                          'or point ledger to a new file' % (name, meta.get('schema_version'))) from None
+    if version > SCHEMA_VERSION:
+        raise LedgerError('ledger %s has schema version %d, newer than this collection knows (%d): a newer guestnet.vsphere wrote it; '
+                          'upgrade the collection, or point ledger to another file' % (name, version, SCHEMA_VERSION))
+    if version < 1:
+        raise LedgerError('ledger %s has schema version %d, which never existed; restore it from a backup, or point ledger to a new file'
+                          % (name, version))
+    return version
+
+
+def inspect_ledger(path: str, *, name: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Optional[int]:
+    """The schema version of the guestnet ledger at ``path``, or None when there is none yet (no file, an empty file, or
+    an SQLite database with no schema: the ledger is created in it). Reads through a read-only connection and changes
+    nothing, not even beside the file (an SQLite database in WAL mode is read as immutable, so no -wal/-shm appear).
+
+    LedgerError naming the file: a directory, an unreadable file, a file that is not SQLite, a corrupt database, another
+    application's database (its tables are listed), a ledger of a newer schema, or a lock held past ``timeout``.
+    """
+    name = name or path
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):   # missing (a file on the way: the caller reports it cannot create it)
+        return None
+    except OSError as exc:
+        raise LedgerError('ledger %s cannot be read (%s)' % (name, exc.strerror or exc)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise LedgerError('ledger %s is a directory; point ledger to a file, e.g. %s' % (name, os.path.join(path, 'ledger.sqlite')))
+    if info.st_size == 0:
+        return None
+    try:
+        with open(path, 'rb') as handle:
+            header = handle.read(100)
+    except OSError as exc:
+        raise LedgerError('ledger %s cannot be read (%s)' % (name, exc.strerror or exc)) from None
+    if not header.startswith(SQLITE_HEADER):
+        raise LedgerError('ledger %s is not an SQLite database (%d bytes without the SQLite header); point ledger to a guestnet ledger '
+                          'or a new file' % (name, info.st_size))
+    # mode=ro takes SQLite's shared lock, so a ledger being created by another process is read whole. WAL databases
+    # (header bytes 18-19) are never ours unless converted by hand: read them immutable, as also a database whose hot
+    # journal a read-only connection cannot roll back.
+    attempts = [_uri(path, immutable=1)] if header[18:20] == b'\x02\x02' else [_uri(path, mode='ro'), _uri(path, immutable=1)]
+    while True:
+        uri = attempts.pop(0)
+        conn = None
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+            conn.execute('BEGIN')
+            tables, application_id, meta = _schema_objects(conn)
+            conn.execute('ROLLBACK')
+            return _classify(name, tables, application_id, meta)
+        except sqlite3.DatabaseError as exc:
+            busy = any(marker in str(exc).lower() for marker in _BUSY)
+            if busy or not attempts or not isinstance(exc, sqlite3.OperationalError):
+                raise LedgerError(_describe_error(name, exc, timeout)) from None
+        finally:
+            if conn is not None:
+                conn.close()
+
+
+def check_writable(path: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+    """Preflight: raise LedgerError (naming the file) unless a module could write the ledger at ``path`` now.
+
+    For modules to call before they change anything on vCenter, so a ledger they could not write fails the run while
+    nothing is changed yet. It fails, changing nothing, when ``path`` is:
+
+    - not a guestnet ledger (not SQLite, another application's database, a directory) or a corrupt one, or a ledger of
+      a newer schema (``inspect_ledger``);
+    - read-only for this user: the file, or its directory (SQLite writes its journal there); a read-only file system;
+    - missing, and its directory cannot be created or written (nothing is created: a missing ledger passes when the
+      module could create it; callers that need an existing ledger call ``_ipam.require_ledger`` too);
+    - locked by another process for longer than ``timeout`` seconds (the busy message).
+
+    An existing file gets a real write probe: ``BEGIN IMMEDIATE``, one write, ``ROLLBACK``. The file's bytes and
+    modification time stay as they were (SQLite's journal appears beside it and is removed). A ledger of an older schema
+    passes: opening it migrates it. Passing is no promise for later (permissions, locks and disks change), so the
+    writes themselves still raise these errors.
+    """
+    version = inspect_ledger(path, timeout=timeout)
+    problem = _write_problem(path)
+    if problem is not None:
+        if os.path.exists(path):
+            raise LedgerError('ledger %s is read-only; %s' % (path, problem))
+        raise LedgerError('ledger %s does not exist and cannot be created: %s' % (path, problem))
+    if not os.path.exists(path):
+        return
+    try:
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        try:
+            conn.execute('BEGIN IMMEDIATE')
+            try:
+                if version is None:   # empty: any write will do
+                    conn.execute('CREATE TABLE guestnet_write_probe (probe INTEGER)')
+                else:
+                    conn.execute("UPDATE meta SET value = value WHERE key = 'schema_version'")
+            finally:
+                conn.execute('ROLLBACK')
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise LedgerError(_describe_error(path, exc, timeout, _write_problem(path))) from None
+
+
 def _text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise LedgerError('%s: %r must be a non-empty string' % (what, value))
@@ -303,7 +512,8 @@ def _parse_reservation(item: Any, network: IPNetwork, what: str) -> Reservation:
     return Reservation(str(first), str(last), _parse_time(item.get('expires_at'), what + '.expires_at'), str(item.get('note') or ''))
 
 
-_SUBNET_OPTIONS = ('range_start', 'range_end', 'gateway', 'reserved', 'nameservers', 'search_domains', 'mtu', 'direction', 'portgroup')
+_SUBNET_OPTIONS = ('range_start', 'range_end', 'gateway', 'reserved', 'nameservers', 'search_domains', 'mtu', 'direction', 'portgroup',
+                   'hold_back')
 
 
 def _declare_subnet(name: Any, cidr: Any, options: Mapping[str, Any]) -> Subnet:
@@ -333,6 +543,11 @@ def _declare_subnet(name: Any, cidr: Any, options: Mapping[str, Any]) -> Subnet:
     mtu, min_mtu = options.get('mtu'), 1280 if network.version == 6 else 68
     if mtu is not None and (not isinstance(mtu, int) or isinstance(mtu, bool) or not min_mtu <= mtu <= 65535):
         raise LedgerError('%s: mtu %r is not an MTU for IPv%d (%d-65535)' % (where, mtu, network.version, min_mtu))
+    hold_back = options.get('hold_back')
+    if hold_back is None:
+        hold_back = DEFAULT_HOLD_BACK_SECONDS
+    elif not isinstance(hold_back, int) or isinstance(hold_back, bool) or not 0 <= hold_back <= MAX_HOLD_BACK_SECONDS:
+        raise LedgerError('%s: hold_back %r is not a number of seconds from 0 to %d (a year)' % (where, hold_back, MAX_HOLD_BACK_SECONDS))
     portgroup = options.get('portgroup')
     reserved_items = options.get('reserved') or ()
     reserved = [_parse_reservation(item, network, '%s: reserved[%d]' % (where, index))
@@ -343,7 +558,7 @@ def _declare_subnet(name: Any, cidr: Any, options: Mapping[str, Any]) -> Subnet:
         reserved=tuple(sorted(reserved, key=lambda item: int(ipaddress.ip_address(item.start)))),
         nameservers=tuple(str(_parse_ip(value, where + ': nameservers')) for value in options.get('nameservers') or ()),
         search_domains=tuple(_text(value, where + ': search_domains') for value in options.get('search_domains') or ()),
-        mtu=mtu, portgroup=None if portgroup is None else _text(portgroup, where + ': portgroup'))
+        mtu=mtu, portgroup=None if portgroup is None else _text(portgroup, where + ': portgroup'), hold_back=hold_back)
 
 
 class _Occupancy:
@@ -396,7 +611,10 @@ class LedgerBackend(abc.ABC):
     """The store interface the modules use, so a server-side backend (NetBox) can replace SQLite.
 
     Every change takes ``dry_run``: report what would happen without keeping it (Ansible check mode).
+    ``name`` is what messages call the store (the SQLite file's path).
     """
+
+    name: str = '(unnamed ledger)'
 
     @abc.abstractmethod
     def get_subnet(self, name: str) -> Subnet:
@@ -414,6 +632,10 @@ class LedgerBackend(abc.ABC):
     @abc.abstractmethod
     def release_owner(self, vm_uuid: str, *, dry_run: bool = False) -> List[Address]:
         """Remove everything a VM holds or claims (decommission)."""
+
+    @abc.abstractmethod
+    def release_addresses(self, addresses: Iterable[Address], *, dry_run: bool = False) -> List[Address]:
+        """Give back exactly these allocated or fixed addresses (subnet, ip, kind and owner must still match); reclaim."""
 
     @abc.abstractmethod
     def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None,
@@ -446,13 +668,20 @@ def subnet_settings(subnet: Subnet, addresses: Sequence[str] = ()) -> SubnetDefa
 
 # Reservations are 'reserved' rows spanning ip..last_ip with an optional expiry; 'conflict' rows are claims
 # beside an address's holder.  IPs are canonical text; range arithmetic happens in Python (IPv6 exceeds int64).
+_HELD_BACK = """CREATE TABLE held_back (subnet TEXT NOT NULL REFERENCES subnets (name) ON DELETE CASCADE, ip TEXT NOT NULL,
+        released_at REAL NOT NULL, PRIMARY KEY (subnet, ip))"""
+_MARKERS = (
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('application', '%s')" % APPLICATION,
+    'PRAGMA application_id = %d' % APPLICATION_ID,
+)
 _SCHEMA = (
     'CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
     """CREATE TABLE networks (moid TEXT PRIMARY KEY, name TEXT NOT NULL, switch TEXT, vlan INTEGER,
         hosts TEXT NOT NULL DEFAULT '[]', updated_at REAL NOT NULL)""",
     """CREATE TABLE subnets (name TEXT PRIMARY KEY, cidr TEXT NOT NULL, range_start TEXT NOT NULL, range_end TEXT NOT NULL,
         gateway TEXT, nameservers TEXT NOT NULL DEFAULT '[]', search_domains TEXT NOT NULL DEFAULT '[]', mtu INTEGER,
-        direction TEXT NOT NULL CHECK (direction IN ('stepup', 'stepdown', 'random')), portgroup TEXT, updated_at REAL NOT NULL)""",
+        direction TEXT NOT NULL CHECK (direction IN ('stepup', 'stepdown', 'random')), portgroup TEXT, updated_at REAL NOT NULL,
+        hold_back INTEGER NOT NULL DEFAULT %d CHECK (hold_back >= 0))""" % DEFAULT_HOLD_BACK_SECONDS,
     """CREATE TABLE subnet_portgroups (subnet TEXT NOT NULL REFERENCES subnets (name) ON DELETE CASCADE, portgroup TEXT NOT NULL,
         added_by TEXT NOT NULL CHECK (added_by IN ('detected', 'marked')), PRIMARY KEY (subnet, portgroup))""",
     """CREATE TABLE addresses (id INTEGER PRIMARY KEY, subnet TEXT NOT NULL REFERENCES subnets (name) ON DELETE CASCADE,
@@ -467,12 +696,20 @@ _SCHEMA = (
     "CREATE UNIQUE INDEX addresses_conflict ON addresses (subnet, ip, vm_uuid, interface) WHERE kind = 'conflict'",
     'CREATE INDEX addresses_vm ON addresses (vm_uuid)',
     'CREATE INDEX addresses_kind ON addresses (kind, subnet)',
-    # Released addresses, not handed out again before `until` (stale ARP caches, DNS, a VM still shutting down).
-    """CREATE TABLE held_back (subnet TEXT NOT NULL REFERENCES subnets (name) ON DELETE CASCADE, ip TEXT NOT NULL,
-        until REAL NOT NULL, PRIMARY KEY (subnet, ip))""",
-)
-# Statements that upgrade schema version N to N + 1, keyed by N.
-_MIGRATIONS: Dict[int, Tuple[str, ...]] = {}
+    # Released addresses, not handed out again until released_at + the subnet's hold_back (stale ARP caches, DNS, a VM
+    # still shutting down). The hold-back is applied when allocating, so a changed hold_back counts at once.
+    _HELD_BACK,
+) + _MARKERS
+# Statements that upgrade schema version N to N + 1, keyed by N; the caller then sets meta's schema_version.
+_MIGRATIONS: Dict[int, Tuple[str, ...]] = {
+    # 1 -> 2: a hold-back per subnet (30 s, the one fixed value of version 1); held_back rows keep the release time
+    # (version 1 stored release + 30 s) instead of an end; the marker that tells a ledger from other SQLite files.
+    1: ("ALTER TABLE subnets ADD COLUMN hold_back INTEGER NOT NULL DEFAULT %d CHECK (hold_back >= 0)" % DEFAULT_HOLD_BACK_SECONDS,
+        _HELD_BACK.replace('CREATE TABLE held_back ', 'CREATE TABLE held_back_2 '),
+        'INSERT INTO held_back_2 (subnet, ip, released_at) SELECT subnet, ip, until - %d FROM held_back' % DEFAULT_HOLD_BACK_SECONDS,
+        'DROP TABLE held_back',
+        'ALTER TABLE held_back_2 RENAME TO held_back') + _MARKERS,
+}
 
 _ADDRESS_COLUMNS = ', '.join(item.name for item in fields(Address))
 
@@ -482,32 +719,52 @@ def _address(row: sqlite3.Row) -> Address:
 
 
 class SqliteLedger(LedgerBackend):
-    """The embedded ledger: one SQLite file, safe for parallel processes on ONE machine (see the module doc)."""
+    """The embedded ledger: one SQLite file, safe for parallel processes on ONE machine (see the module doc).
 
-    def __init__(self, path: Optional[str] = None, *, hold_back_seconds: float = DEFAULT_HOLD_BACK_SECONDS,
-                 timeout: float = DEFAULT_TIMEOUT_SECONDS, clock: Callable[[], float] = time.time,
-                 rng: Optional[random.Random] = None) -> None:
+    Opening refuses (LedgerError, file unchanged) anything that is not a guestnet ledger or an empty file; see
+    ``inspect_ledger``. A file this process may not write is opened read-only (SQLite ``mode=ro``): reads work, and
+    the first write raises the read-only LedgerError. ``name``: what messages call the ledger (default: ``path``; a
+    trial in ``:memory:`` for a new file passes the file's path).
+    """
+
+    def __init__(self, path: Optional[str] = None, *, name: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+                 clock: Callable[[], float] = time.time, rng: Optional[random.Random] = None) -> None:
         self.path = path or default_ledger_path()
-        self.hold_back_seconds = hold_back_seconds
+        self.name = name or self.path
         self.timeout = timeout
         self._clock = clock
         self._rng = rng or random.SystemRandom()
         self._batch_depth = 0
         self._savepoints = 0
+        self._read_only: Optional[str] = None    # why this process may not write the file (the advice of the read-only message)
+        memory = self.path == ':memory:'
+        if not memory:
+            inspect_ledger(self.path, name=self.name, timeout=timeout)   # refuse a foreign, corrupt or newer file before any write
+            self._read_only = _write_problem(self.path)
+            if self._read_only is not None and not os.path.exists(self.path):
+                raise LedgerError('ledger %s does not exist and cannot be created: %s' % (self.name, self._read_only))
         try:
-            if self.path != ':memory:':
+            if not memory:
                 os.makedirs(os.path.dirname(os.path.abspath(self.path)), mode=0o700, exist_ok=True)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves; `timeout` is SQLite's busy timeout.
-            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise LedgerError('ledger %s: %s' % (self.path, exc)) from None
+            if self._read_only is None:
+                self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            else:
+                self._conn = sqlite3.connect(_uri(self.path, mode='ro'), uri=True, timeout=timeout, isolation_level=None)
+        except OSError as exc:
+            raise LedgerError('ledger %s cannot be created: %s' % (self.name, exc)) from None
+        except sqlite3.Error as exc:
+            raise LedgerError(_describe_error(self.name, exc, timeout, self._read_only)) from None
         self._conn.row_factory = sqlite3.Row
         try:
             self._conn.execute('PRAGMA foreign_keys = ON')
             self._ensure_schema()
-        except sqlite3.DatabaseError as exc:   # e.g. not an SQLite file
+        except sqlite3.Error as exc:
             self._conn.close()
-            raise LedgerError('ledger %s: %s' % (self.path, exc)) from None
+            raise LedgerError(_describe_error(self.name, exc, timeout, self._read_only)) from None
+        except LedgerError:
+            self._conn.close()
+            raise
 
     def close(self) -> None:
         self._conn.close()
@@ -517,6 +774,10 @@ class SqliteLedger(LedgerBackend):
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+    def now(self) -> float:
+        """The ledger's clock (epoch seconds): what its rows' created_at and updated_at are in."""
+        return self._clock()
 
     @contextmanager
     def batch(self, *, dry_run: bool = False) -> Iterator[SqliteLedger]:
@@ -533,11 +794,18 @@ class SqliteLedger(LedgerBackend):
             finally:
                 self._batch_depth -= 1
 
+    def _named(self, error: LedgerError) -> LedgerError:
+        """The error, its message naming this ledger (appended when it does not yet)."""
+        if self.name not in str(error):
+            error.args = ('%s (ledger %s)' % (error, self.name),) + tuple(error.args[1:])
+        return error
+
     @contextmanager
     def _transaction(self, write: bool = False, commit: bool = True) -> Iterator[sqlite3.Connection]:
         """A write transaction takes the write lock up front (IMMEDIATE); commit=False rolls back (dry runs).
 
-        Inside batch() it is a savepoint of the batch's transaction instead.
+        Inside batch() it is a savepoint of the batch's transaction instead. SQLite errors become LedgerErrors naming
+        the file (the busy timeout only on busy errors), and every LedgerError raised inside names the file.
         """
         if self._batch_depth:
             self._savepoints += 1
@@ -562,27 +830,28 @@ class SqliteLedger(LedgerBackend):
                 if self._conn.in_transaction:
                     self._conn.execute('ROLLBACK')
                 raise
-        except sqlite3.OperationalError as exc:   # e.g. still locked after the busy timeout
-            raise LedgerError('ledger %s: %s (busy timeout %g s)' % (self.path, exc, self.timeout)) from exc
+        except sqlite3.Error as exc:   # still locked after the busy timeout, read-only, corrupt, disk full, ...
+            raise LedgerError(_describe_error(self.name, exc, self.timeout, self._read_only)) from exc
+        except LedgerError as error:
+            raise self._named(error)
 
     def schema_version(self) -> Optional[int]:
-        if self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
-            return None
-        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return None if row is None else int(row[0])
+        """The file's schema version; None while it has no schema. LedgerError when it is not a guestnet ledger."""
+        return _classify(self.name, *_schema_objects(self._conn))
 
     def _ensure_schema(self) -> None:
         if self.schema_version() == SCHEMA_VERSION:
             return   # the common case needs no write lock
         with self._transaction(write=True) as conn:
-            version = self.schema_version()   # again: another process may have created it meanwhile
+            version = self.schema_version()   # again: another process may have created or migrated it meanwhile
+            if version != SCHEMA_VERSION and self._read_only is not None:
+                raise LedgerError('ledger %s %s, but it is read-only; %s' % (
+                    self.name, 'is empty and needs its schema' if version is None else
+                    'has schema version %d and needs the upgrade to %d' % (version, SCHEMA_VERSION), self._read_only))
             if version is None:
                 for statement in _SCHEMA:
                     conn.execute(statement)
                 conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif version > SCHEMA_VERSION:
-                raise LedgerError('ledger %s has schema version %d; this collection knows up to %d, upgrade it'
-                                  % (self.path, version, SCHEMA_VERSION))
             elif version < SCHEMA_VERSION:
                 for step in range(version, SCHEMA_VERSION):
                     for statement in _MIGRATIONS[step]:
@@ -594,11 +863,11 @@ class SqliteLedger(LedgerBackend):
     def sync_networks(self, networks: Iterable[Union[L2Network, Mapping[str, Any]]], prune: bool = False, *,
                       dry_run: bool = False) -> Dict[str, List[str]]:
         """Upsert port groups by moid; with prune, remove those not listed. Returns added/updated/removed moids."""
-        wanted = [_record(L2Network, item, 'network') for item in networks]
-        wanted = [L2Network(_text(item.moid, 'network moid'), _text(item.name, 'network %s: name' % item.moid), item.switch, item.vlan,
-                            tuple(sorted(item.hosts))) for item in wanted]
         result: Dict[str, List[str]] = {'added': [], 'updated': [], 'removed': []}
         with self._transaction(write=True, commit=not dry_run) as conn:
+            wanted = [_record(L2Network, item, 'network') for item in networks]
+            wanted = [L2Network(_text(item.moid, 'network moid'), _text(item.name, 'network %s: name' % item.moid), item.switch, item.vlan,
+                                tuple(sorted(item.hosts))) for item in wanted]
             now = self._clock()
             current = {network.moid: network for network in self._networks(conn)}
             for network in wanted:
@@ -628,13 +897,14 @@ class SqliteLedger(LedgerBackend):
         Additional port groups are kept. Errors: overlap with another subnet (naming both), or a change that
         would leave recorded addresses outside the range.
         """
-        declared = _declare_subnet(name, cidr, options)
         with self._transaction(write=True, commit=not dry_run) as conn:
+            declared = _declare_subnet(name, cidr, options)
             now = self._clock()
             subnets = {subnet.name: subnet for subnet in self._load_subnets(conn)}
             for other in subnets.values():
                 if other.name != declared.name and other.network.version == declared.network.version and other.network.overlaps(declared.network):
-                    raise LedgerError('subnet %s: cidr %s overlaps subnet %s (%s)' % (declared.name, declared.cidr, other.name, other.cidr))
+                    raise LedgerError('subnet %s: cidr %s overlaps subnet %s (%s) of ledger %s'
+                                      % (declared.name, declared.cidr, other.name, other.cidr, self.name))
             old = subnets.get(declared.name)
             additional = tuple(extra for extra in old.additional if extra.portgroup != declared.portgroup) if old else ()
             declared = replace(declared, additional=additional)
@@ -642,13 +912,14 @@ class SqliteLedger(LedgerBackend):
                 return False
             self._check_rows_in_range(conn, declared)
             values = (declared.cidr, declared.range_start, declared.range_end, declared.gateway, json.dumps(declared.nameservers),
-                      json.dumps(declared.search_domains), declared.mtu, declared.direction, declared.portgroup, now, declared.name)
+                      json.dumps(declared.search_domains), declared.mtu, declared.direction, declared.portgroup, declared.hold_back, now,
+                      declared.name)
             if old is None:
                 conn.execute('INSERT INTO subnets (cidr, range_start, range_end, gateway, nameservers, search_domains, mtu, direction, '
-                             'portgroup, updated_at, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', values)
+                             'portgroup, hold_back, updated_at, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', values)
             else:
                 conn.execute('UPDATE subnets SET cidr = ?, range_start = ?, range_end = ?, gateway = ?, nameservers = ?, search_domains = ?, '
-                             'mtu = ?, direction = ?, portgroup = ?, updated_at = ? WHERE name = ?', values)
+                             'mtu = ?, direction = ?, portgroup = ?, hold_back = ?, updated_at = ? WHERE name = ?', values)
             conn.execute('DELETE FROM subnet_portgroups WHERE subnet = ? AND portgroup = ?', (declared.name, declared.portgroup))
             conn.execute("DELETE FROM addresses WHERE subnet = ? AND kind = 'reserved'", (declared.name,))
             conn.executemany('INSERT INTO addresses (subnet, ip, last_ip, family, kind, note, expires_at, created_at, updated_at) '
@@ -657,20 +928,20 @@ class SqliteLedger(LedgerBackend):
                               for item in declared.reserved])
         return True
 
-    @staticmethod
-    def _check_rows_in_range(conn: sqlite3.Connection, subnet: Subnet) -> None:
+    def _check_rows_in_range(self, conn: sqlite3.Connection, subnet: Subnet) -> None:
         outside = [row['ip'] for row in conn.execute("SELECT ip FROM addresses WHERE subnet = ? AND kind != 'reserved' ORDER BY id", (subnet.name,))
                    if not subnet.in_range(ipaddress.ip_address(row['ip']))]
         if outside:
-            raise LedgerError('subnet %s: range %s-%s would leave %d recorded address(es) outside it: %s; release them first'
-                              % (subnet.name, subnet.range_start, subnet.range_end, len(outside), ', '.join(outside[:10])))
+            raise LedgerError('subnet %s of ledger %s: range %s-%s would leave %d recorded address(es) outside it: %s; release them first'
+                              % (subnet.name, self.name, subnet.range_start, subnet.range_end, len(outside), ', '.join(outside[:10])))
 
     def delete_subnet(self, name: str, force: bool = False, *, dry_run: bool = False) -> bool:
         """Remove a subnet; refused while addresses are recorded in it, unless force."""
         with self._transaction(write=True, commit=not dry_run) as conn:
             held = conn.execute("SELECT count(*) FROM addresses WHERE subnet = ? AND kind != 'reserved'", (name,)).fetchone()[0]
             if held and not force:
-                raise LedgerError('subnet %s: %d address(es) are still recorded in it; release them or delete with force' % (name, held))
+                raise LedgerError('subnet %s of ledger %s: %d address(es) are still recorded in it; release them or delete with force'
+                                  % (name, self.name, held))
             return conn.execute('DELETE FROM subnets WHERE name = ?', (name,)).rowcount > 0
 
     def get_subnet(self, name: str) -> Subnet:
@@ -684,7 +955,7 @@ class SqliteLedger(LedgerBackend):
     def _subnet(self, conn: sqlite3.Connection, name: str) -> Subnet:
         found = self._load_subnets(conn, name)
         if not found:
-            raise LedgerError('subnet %s is not declared in the ledger %s' % (name, self.path))
+            raise UnknownSubnetError(name, self.name)
         return found[0]
 
     @staticmethod
@@ -699,7 +970,7 @@ class SqliteLedger(LedgerBackend):
         return [Subnet(name=row['name'], cidr=row['cidr'], range_start=row['range_start'], range_end=row['range_end'],
                        direction=row['direction'], gateway=row['gateway'], reserved=tuple(reserved[row['name']]),
                        nameservers=tuple(json.loads(row['nameservers'])), search_domains=tuple(json.loads(row['search_domains'])),
-                       mtu=row['mtu'], portgroup=row['portgroup'], additional=tuple(additional[row['name']]))
+                       mtu=row['mtu'], portgroup=row['portgroup'], additional=tuple(additional[row['name']]), hold_back=row['hold_back'])
                 for row in conn.execute(query, args)]
 
     # ----- reachability -----
@@ -710,7 +981,8 @@ class SqliteLedger(LedgerBackend):
             target = self._subnet(conn, subnet)
             portgroup = _text(portgroup, 'subnet %s: portgroup' % subnet)
             if portgroup == target.portgroup:
-                raise LedgerError('subnet %s: portgroup %s is its primary port group, not an additional one' % (subnet, portgroup))
+                raise LedgerError('subnet %s of ledger %s: portgroup %s is its primary port group, not an additional one'
+                                  % (subnet, self.name, portgroup))
             return conn.execute("INSERT INTO subnet_portgroups (subnet, portgroup, added_by) VALUES (?, ?, 'marked') "
                                 "ON CONFLICT (subnet, portgroup) DO UPDATE SET added_by = 'marked' WHERE added_by != 'marked'",
                                 (subnet, portgroup)).rowcount > 0
@@ -763,13 +1035,13 @@ class SqliteLedger(LedgerBackend):
         replaces the owner's allocation of the same IP family in another subnet. dry_run reports the outcome
         without keeping it (the same transaction, rolled back).
         """
-        vm_uuid, interface = _text(vm_uuid, 'vm_uuid'), _text(interface, 'interface')
         with self._transaction(write=True, commit=not dry_run) as conn:
+            vm_uuid, interface = _text(vm_uuid, 'vm_uuid'), _text(interface, 'interface')
             now = self._clock()
             target = self._subnet(conn, subnet)
             if portgroup is not None and not target.reachable_from(portgroup):
-                raise LedgerError('subnet %s is not reachable from port group %s (primary: %s, additional: %s)' % (
-                    subnet, portgroup, target.portgroup, ', '.join(extra.portgroup for extra in target.additional) or 'none'))
+                raise LedgerError('subnet %s of ledger %s is not reachable from port group %s (primary: %s, additional: %s)' % (
+                    subnet, self.name, portgroup, target.portgroup, ', '.join(extra.portgroup for extra in target.additional) or 'none'))
             requested = None if ip is None else self._requested(conn, target, ip, vm_uuid, interface)
             owned = sorted(conn.execute('SELECT * FROM addresses WHERE subnet = ? AND vm_uuid = ? AND interface = ? AND kind IN (?, ?, ?)',
                                         (subnet, vm_uuid, interface) + HOLDER_KINDS), key=lambda row: HOLDER_KINDS.index(row['kind']))
@@ -795,9 +1067,10 @@ class SqliteLedger(LedgerBackend):
     def _requested(self, conn: sqlite3.Connection, subnet: Subnet, ip: str, vm_uuid: str, interface: str) -> IPAddress:
         wanted = _parse_ip(ip, 'subnet %s: ip' % subnet.name)
         if not subnet.in_range(wanted):
-            raise LedgerError('subnet %s: ip %s is outside its range %s-%s' % (subnet.name, wanted, subnet.range_start, subnet.range_end))
+            raise LedgerError('subnet %s of ledger %s: ip %s is outside its range %s-%s'
+                              % (subnet.name, self.name, wanted, subnet.range_start, subnet.range_end))
         if subnet.gateway == str(wanted):
-            raise LedgerError('subnet %s: ip %s is its gateway' % (subnet.name, wanted))
+            raise LedgerError('subnet %s of ledger %s: ip %s is its gateway' % (subnet.name, self.name, wanted))
         self._check_holder(conn, subnet.name, str(wanted), vm_uuid, interface)
         return wanted
 
@@ -810,7 +1083,7 @@ class SqliteLedger(LedgerBackend):
         holder = self._holder(conn, subnet, ip)
         if holder is not None and (holder['vm_uuid'] != vm_uuid or interface not in (None, holder['interface'])):
             verb = {ALLOCATED: 'allocated to', FIXED: 'fixed for', OBSERVED: 'observed on'}[holder['kind']]
-            raise LedgerError('subnet %s: %s is already %s %s' % (subnet, ip, verb, _address(holder).owner))
+            raise LedgerError('subnet %s of ledger %s: %s is already %s %s' % (subnet, self.name, ip, verb, _address(holder).owner))
         return holder
 
     def _occupancy(self, conn: sqlite3.Connection, subnet: Subnet, now: float) -> _Occupancy:
@@ -821,7 +1094,7 @@ class SqliteLedger(LedgerBackend):
             elif row['expires_at'] is None or row['expires_at'] > now:
                 spans.append((int(ipaddress.ip_address(row['ip'])), int(ipaddress.ip_address(row['last_ip']))))
         points.extend(int(ipaddress.ip_address(row['ip'])) for row in
-                      conn.execute('SELECT ip FROM held_back WHERE subnet = ? AND until > ?', (subnet.name, now)))
+                      conn.execute('SELECT ip FROM held_back WHERE subnet = ? AND released_at + ? > ?', (subnet.name, subnet.hold_back, now)))
         if subnet.gateway is not None:
             points.append(int(ipaddress.ip_address(subnet.gateway)))
         return _Occupancy(*subnet.bounds, points=points, spans=spans)
@@ -836,19 +1109,25 @@ class SqliteLedger(LedgerBackend):
         if picked is None:
             picked = occupancy.scan(-1 if subnet.direction == STEPDOWN else 1)
         if picked is None:
-            held = conn.execute('SELECT count(*) FROM held_back WHERE subnet = ? AND until > ?', (subnet.name, now)).fetchone()[0]
+            held = self._held_back(conn, subnet, now)
             raise SubnetExhaustedError(subnet.name, 'all %d addresses of %s-%s are in use, reserved%s or the gateway' % (
                 occupancy.size, subnet.range_start, subnet.range_end,
-                ', or held back after release (%d, for %g s)' % (held, self.hold_back_seconds) if held else ''))
+                ', or held back after release (%d, for %d s)' % (held, subnet.hold_back) if held else ''), self.name)
         return ipaddress.ip_address(picked)
 
-    def _free(self, conn: sqlite3.Connection, rows: Sequence[sqlite3.Row], now: float) -> List[Address]:
-        """Delete rows; an address they held is held back before anyone gets it again."""
+    @staticmethod
+    def _held_back(conn: sqlite3.Connection, subnet: Subnet, now: float) -> int:
+        return int(conn.execute('SELECT count(*) FROM held_back WHERE subnet = ? AND released_at + ? > ?',
+                                (subnet.name, subnet.hold_back, now)).fetchone()[0])
+
+    @staticmethod
+    def _free(conn: sqlite3.Connection, rows: Sequence[sqlite3.Row], now: float) -> List[Address]:
+        """Delete rows; an address they held is held back (its subnet's hold_back, counted from now) before anyone gets
+        it again. The release time is kept even for a hold_back of 0, so a longer hold_back set later counts too."""
         for row in rows:
             conn.execute('DELETE FROM addresses WHERE id = ?', (row['id'],))
-            if row['kind'] in HOLDER_KINDS and self.hold_back_seconds > 0:
-                conn.execute('INSERT OR REPLACE INTO held_back (subnet, ip, until) VALUES (?, ?, ?)',
-                             (row['subnet'], row['ip'], now + self.hold_back_seconds))
+            if row['kind'] in HOLDER_KINDS:
+                conn.execute('INSERT OR REPLACE INTO held_back (subnet, ip, released_at) VALUES (?, ?, ?)', (row['subnet'], row['ip'], now))
         return [_address(row) for row in rows]
 
     def release(self, vm_uuid: str, interface: str, subnet: Optional[str] = None, *, dry_run: bool = False) -> List[Address]:
@@ -861,20 +1140,34 @@ class SqliteLedger(LedgerBackend):
         with self._transaction(write=True, commit=not dry_run) as conn:
             return self._free(conn, conn.execute('SELECT * FROM addresses WHERE vm_uuid = ? ORDER BY id', (vm_uuid,)).fetchall(), self._clock())
 
+    def release_addresses(self, addresses: Iterable[Address], *, dry_run: bool = False) -> List[Address]:
+        """Give back exactly these allocated or fixed rows (from ``addresses()``), matched by subnet, ip, kind and owner;
+        rows that changed since are left alone. Returns what was released, each address held back as on release."""
+        with self._transaction(write=True, commit=not dry_run) as conn:
+            rows: Dict[int, sqlite3.Row] = {}
+            for item in addresses:
+                if item.kind not in (ALLOCATED, FIXED):
+                    raise LedgerError('subnet %s: %s is %s, not an allocated or fixed address' % (item.subnet, item.ip, item.kind))
+                row = conn.execute('SELECT * FROM addresses WHERE subnet = ? AND ip = ? AND kind = ? AND vm_uuid IS ? AND interface IS ?',
+                                   (item.subnet, item.ip, item.kind, item.vm_uuid, item.interface)).fetchone()
+                if row is not None:
+                    rows.setdefault(row['id'], row)
+            return self._free(conn, list(rows.values()), self._clock())
+
     def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None,
                      portgroup: Optional[str] = None, mac: Optional[str] = None, dry_run: bool = False) -> Address:
         """Like Cloudpods' sync-fix-nics: the IP must be in a subnet reachable from ``portgroup`` and free or already
         this VM's (a reserved or held-back address is fine: a person said so). An observed row becomes fixed."""
-        vm_uuid, interface = _text(vm_uuid, 'vm_uuid'), _text(interface, 'interface')
-        address = _parse_ip(ip, 'fixed address of VM %s' % vm_uuid)
         with self._transaction(write=True, commit=not dry_run) as conn:
+            vm_uuid, interface = _text(vm_uuid, 'vm_uuid'), _text(interface, 'interface')
+            address = _parse_ip(ip, 'fixed address of VM %s' % vm_uuid)
             now = self._clock()
             target = self._subnet(conn, subnet) if subnet is not None else self._match(self._load_subnets(conn), address, portgroup)
             if target is None or not target.in_range(address) or (portgroup is not None and not target.reachable_from(portgroup)):
-                raise LedgerError('fixed address %s of VM %s is in no subnet range%s' % (
-                    address, vm_uuid, '' if portgroup is None else ' reachable from port group %s' % portgroup))
+                raise LedgerError('fixed address %s of VM %s is in no subnet range of ledger %s%s' % (
+                    address, vm_uuid, self.name, '' if portgroup is None else ' reachable from port group %s' % portgroup))
             if target.gateway == str(address):
-                raise LedgerError('subnet %s: fixed address %s is its gateway' % (target.name, address))
+                raise LedgerError('subnet %s of ledger %s: fixed address %s is its gateway' % (target.name, self.name, address))
             holder = self._check_holder(conn, target.name, str(address), vm_uuid)
             if holder is None:
                 return self._row(conn, self._insert(conn, target.name, address, FIXED, vm_uuid, interface, _mac(mac), portgroup, now))
@@ -887,13 +1180,13 @@ class SqliteLedger(LedgerBackend):
                          dry_run: bool = False) -> ObservationResult:
         """An address held by another VM becomes a ``conflict`` row (never an overwrite). Observations of an address
         this VM already holds (allocated, fixed) just confirm it. IPs outside every reachable range are ``unmatched``."""
-        vm_uuid = _text(vm_uuid, 'vm_uuid')
-        observed = [_record(ObservedAddress, item, 'observed address of VM %s' % vm_uuid) for item in records]
         recorded: List[Address] = []
         conflicts: List[Address] = []
         unmatched: List[str] = []
         kept_ids = set()
         with self._transaction(write=True, commit=not dry_run) as conn:
+            vm_uuid = _text(vm_uuid, 'vm_uuid')
+            observed = [_record(ObservedAddress, item, 'observed address of VM %s' % vm_uuid) for item in records]
             now = self._clock()
             subnets = self._load_subnets(conn)
             old_rows = conn.execute('SELECT * FROM addresses WHERE vm_uuid = ? AND kind IN (?, ?) ORDER BY id', (vm_uuid, OBSERVED, CONFLICT)).fetchall()
@@ -965,7 +1258,7 @@ class SqliteLedger(LedgerBackend):
                 reserved = _Occupancy(*declared.bounds, spans=[
                     (int(ipaddress.ip_address(item.start)), int(ipaddress.ip_address(item.end)))
                     for item in declared.reserved if item.expires_at is None or item.expires_at > now])
-                held = conn.execute('SELECT count(*) FROM held_back WHERE subnet = ? AND until > ?', (declared.name, now)).fetchone()[0]
+                held = self._held_back(conn, declared, now)
                 result.append(Usage(declared.name, declared.cidr, occupancy.size, occupancy.used, occupancy.size - occupancy.used,
                                     counts.get(ALLOCATED, 0), counts.get(OBSERVED, 0), counts.get(FIXED, 0), reserved.used, held,
                                     counts.get(CONFLICT, 0)))

@@ -290,7 +290,7 @@ class Placement:
                  if (datacenter is None or self.inv.datacenter_of(obj) is datacenter) and (compute is None or self.inv.parent(obj) is compute)
                  and (host is None or obj is host)]
         try:
-            fits = subnet_placement({'hosts': hosts}, declared, wanted)
+            fits = subnet_placement({'hosts': hosts}, declared, wanted, ledger=self.request.ledger)
         except LedgerError as error:
             raise SpecError('subnets', wanted, str(error)) from None
         if not fits:

@@ -21,8 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepResult
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import SqliteLedger, default_ledger_path, path_looks_shared
-from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import check_fix_nics, check_subnets, sync
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import SqliteLedger, check_writable, default_ledger_path, path_looks_shared
+from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import (
+    RECLAIM_GRACE_SECONDS,
+    check_fix_nics,
+    check_reclaim_grace,
+    check_subnets,
+    sync,
+)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vim_records import SNAPSHOT_PROPERTIES, subnet_snapshot
 
 
@@ -34,26 +40,37 @@ class SubnetRequest:
     subnets: Optional[List[Dict[str, Any]]] = None
     purge: bool = False
     fix_nics: Optional[List[Dict[str, Any]]] = None
+    reclaim: bool = False
+    reclaim_grace: int = RECLAIM_GRACE_SECONDS
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> 'SubnetRequest':
         check_subnets(values.get('subnets'))
         check_fix_nics(values.get('fix_nics'))
+        grace = values.get('reclaim_grace')
+        grace = RECLAIM_GRACE_SECONDS if grace is None else grace
+        check_reclaim_grace(grace)
         return cls(ledger=values.get('ledger') or default_ledger_path(), datacenter=values.get('datacenter'), subnets=values.get('subnets'),
-                   purge=bool(values.get('purge')), fix_nics=values.get('fix_nics'))
+                   purge=bool(values.get('purge')), fix_nics=values.get('fix_nics'), reclaim=bool(values.get('reclaim')), reclaim_grace=grace)
 
 
 def sync_subnets(ctx: Context, request: SubnetRequest) -> StepResult:
-    """Read every port group, host and VM in one call, then bring the ledger in line (one transaction)."""
+    """Read every port group, host and VM in one call, then bring the ledger in line (one transaction).
+
+    A ledger that cannot be written (not a ledger, read-only, newer, corrupt, locked) fails before vCenter is read; check
+    mode needs a writable ledger too (its changes are made and rolled back), except a new one (nothing is created).
+    """
+    check_writable(request.ledger)
     snapshot = subnet_snapshot(ctx.client.inventory(SNAPSHOT_PROPERTIES))
-    options = dict(subnets=request.subnets, purge=request.purge, fix_nics=request.fix_nics, datacenter=request.datacenter)
+    options = dict(subnets=request.subnets, purge=request.purge, fix_nics=request.fix_nics, datacenter=request.datacenter,
+                   reclaim=request.reclaim, reclaim_grace=request.reclaim_grace)
     path = request.ledger
     new = not os.path.exists(path)
     report: Dict[str, Any] = {}
     if new:
         # A new ledger is empty: a trial in memory finds bad input before the file is created (and in check mode it is
         # the whole run: nothing is created).
-        with SqliteLedger(':memory:') as trial:
+        with SqliteLedger(':memory:', name=path) as trial:
             report = sync(trial, snapshot, dry_run=True, **options)
     if not (new and ctx.check_mode):
         with SqliteLedger(path) as ledger:

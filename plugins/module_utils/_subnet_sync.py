@@ -12,7 +12,12 @@ The module reads vCenter once and hands this code a snapshot of plain dicts (no 
      'hosts': [{'moid': 'host-23', 'name': 'esx1', 'datacenter': 'DC0', 'portgroups': ['dvportgroup-13', ...]}],
      'vms': [{'moid': 'vm-59', 'name': 'web01', 'instance_uuid': '...', 'datacenter': 'DC0', 'tools_running': True,
               'nics': [{'key': 4000, 'mac': '00:50:56:...', 'portgroup': 'dvportgroup-13' | None,
-                        'ips': ['10.0.0.5/24', 'fe80::1/64', ...]}]}]}    # guest.net, in NIC order
+                        'ips': ['10.0.0.5/24', 'fe80::1/64', ...]}]}],   # guest.net, in NIC order
+     'other_vms': [{'moid': 'vm-7', 'name': 'tmpl', 'instance_uuid': '...' | None, 'datacenter': 'DC0', 'template': True}]}
+
+``vms`` are the VMs of the whole vCenter with an instance UUID, templates left out; ``other_vms`` are those left out
+(templates, and VMs whose instance UUID could not be read). Reclaim needs both: a VM that exists in any form keeps
+its addresses.
 
 Port groups are keyed in the ledger by moid (unique in one vCenter; users may name them by name or moid).
 A VM is keyed by its instance UUID, and its NICs are called ``eth0``, ``eth1``... in NIC order (``interface_name``),
@@ -49,7 +54,8 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import is_usable_ip
 
-SUBNET_OPTIONS = ('range_start', 'range_end', 'gateway', 'reserved', 'nameservers', 'search_domains', 'mtu', 'direction')
+SUBNET_OPTIONS = ('range_start', 'range_end', 'gateway', 'reserved', 'nameservers', 'search_domains', 'mtu', 'direction', 'hold_back')
+RECLAIM_GRACE_SECONDS = 24 * 3600   # reclaim_grace's default: far longer than any clone (the vm module allocates before it clones)
 
 
 def interface_name(index: int) -> str:
@@ -209,6 +215,7 @@ class _Sync:
         }
         self.unmatched: List[Dict[str, Any]] = []
         self.fixed: List[Dict[str, Any]] = []
+        self.reclaimed: List[str] = []
 
     def pg_name(self, moid: Optional[str], fallback: Optional[Mapping[str, Any]] = None) -> Optional[str]:
         if moid in self.portgroups:
@@ -286,8 +293,8 @@ class _Sync:
                 if held:
                     listed = ', '.join('%s %s %s' % (item.ip, 'allocated to' if item.kind == ALLOCATED else 'fixed for', item.owner)
                                        for item in held[:5])
-                    raise LedgerError('purge: subnet %s is not in subnets but %d address(es) are allocated or fixed in it (%s); '
-                                      'release them first, or declare the subnet' % (name, len(held), listed))
+                    raise LedgerError('purge: subnet %s of ledger %s is not in subnets but %d address(es) are allocated or fixed in it (%s); '
+                                      'release them first, or declare the subnet' % (name, self.ledger.name, len(held), listed))
                 self.ledger.delete_subnet(name, force=True)
                 self.changes['subnets']['removed'].append(name)
         for item in declared:
@@ -343,6 +350,50 @@ class _Sync:
                 self.unmatched.append({'vm': vm['name'], 'vm_uuid': vm['instance_uuid'], 'interface': record.interface, 'mac': record.mac,
                                        'portgroup': record.portgroup, 'portgroup_name': self.pg_name(record.portgroup), 'ip': ip})
 
+    def reclaim(self, grace: float) -> None:
+        """Release the allocated and fixed addresses whose owner is no VM of vCenter (a decommission that deleted the VM
+        but could not write the ledger). Never an existing VM's: the owners checked are every VM and template of the
+        whole snapshot (whatever ``datacenter`` is), by instance UUID and by moid (the owner key of a VM without one),
+        ignoring case. Not at all while some VM's instance UUID is unreadable. Kept, with a warning: addresses changed
+        less than ``grace`` seconds ago (a VM being cloned holds its addresses before vCenter lists it) and addresses
+        on a port group that is not in the snapshot (not visible to this account: its VMs may be too). With
+        ``datacenter``, only addresses on that datacenter's port groups are considered."""
+        vms = list(self.snapshot.get('vms', ())) + list(self.snapshot.get('other_vms', ()))
+        unreadable = [vm for vm in vms if not vm.get('instance_uuid')]
+        if unreadable:
+            self.warnings.append('reclaim skipped: %d VM(s) of vCenter have no readable instance UUID (%s), so the addresses they hold cannot be '
+                                 'told from those of deleted VMs; fix or remove them from the inventory' % (
+                                     len(unreadable), ', '.join('%s (%s)' % (vm.get('name'), vm.get('moid')) for vm in unreadable[:5])
+                                     + (', ...' if len(unreadable) > 5 else '')))
+            return
+        present = {str(key).lower() for vm in vms for key in (vm['instance_uuid'], vm['moid'])}
+        scope = {pg['moid'] for pg in self.scope_portgroups}
+        primary = {subnet.name: subnet.portgroup for subnet in self.ledger.list_subnets()}
+        cutoff = self.ledger.now() - grace
+        candidates, recent, unseen = [], [], []
+        for row in self.ledger.addresses():
+            if row.kind not in (ALLOCATED, FIXED) or not row.vm_uuid or row.vm_uuid.lower() in present:
+                continue
+            portgroup = row.portgroup or primary.get(row.subnet)
+            if portgroup not in scope:
+                if portgroup not in self.portgroups:   # in another datacenter: out of scope, no warning
+                    unseen.append(row)
+            elif row.updated_at > cutoff:
+                recent.append(row)
+            else:
+                candidates.append(row)
+        released = self.ledger.release_addresses(candidates)
+        self.reclaimed = [_owner_line(row) for row in released]
+        if recent:
+            self.warnings.append('reclaim kept %d address(es) of VMs not in vCenter that changed less than %d s ago (reclaim_grace: a VM '
+                                 'being cloned holds its addresses before vCenter lists it); a later run releases them: %s'
+                                 % (len(recent), grace, ', '.join(_owner_line(row) for row in recent[:10])))
+        if unseen:
+            self.warnings.append('reclaim kept %d address(es) of VMs not in vCenter whose port group is not in vCenter either or not visible '
+                                 'to this account (its VMs may be hidden too): %s'
+                                 % (len(unseen), ', '.join('%s on %s' % (_owner_line(row), row.portgroup or primary.get(row.subnet) or '(none)')
+                                                           for row in unseen[:10])))
+
     def fix(self, fixes: Sequence[Mapping[str, Any]]) -> None:
         """Cloudpods' server-sync-fix-nics: the VM's fixed addresses become exactly these, checked against the subnets
         reachable from each NIC's port group. Fixed addresses are never removed by a sync."""
@@ -363,8 +414,8 @@ class _Sync:
                 reachable = [subnet for subnet in self.ledger.list_subnets() if portgroup and subnet.reachable_from(portgroup)]
                 address = ipaddress.ip_address(nic['ip'])
                 if not any(subnet.in_range(address) for subnet in reachable):
-                    raise SpecError(nic['path'], nic['ip'], 'is in no subnet range reachable from port group %s of VM %s NIC %d (%s)' % (
-                        self.pg_name(portgroup) or portgroup or '(unknown)', vm['name'], int(nic['interface'][3:]),
+                    raise SpecError(nic['path'], nic['ip'], 'is in no subnet range reachable from port group %s of VM %s NIC %d (ledger %s: %s)' % (
+                        self.pg_name(portgroup) or portgroup or '(unknown)', vm['name'], int(nic['interface'][3:]), self.ledger.name,
                         '; '.join('%s %s-%s' % (subnet.name, subnet.range_start, subnet.range_end) for subnet in reachable)
                         or 'no subnet is reachable from it'))
                 try:
@@ -418,9 +469,15 @@ class _Sync:
             'unmatched': self.unmatched,
             'fixed': self.fixed,
             'vms_without_tools': [vm['name'] for vm in self.scope_vms if not vm.get('tools_running')],
+            'reclaimed': self.reclaimed,
             'changes': self.changes,
             'warnings': self.warnings,
         }
+
+
+def _owner_line(row: Address) -> str:
+    """'app-net 10.0.0.5 allocated (owner 5013..., eth0)': a reclaimed address in the result and the warnings."""
+    return '%s %s %s (owner %s, %s)' % (row.subnet, row.ip, row.kind, row.vm_uuid, row.interface)
 
 
 def _row_changes(before: Mapping[str, Sequence[str]], after: Mapping[str, Sequence[str]]) -> Tuple[List[str], List[str]]:
@@ -429,18 +486,25 @@ def _row_changes(before: Mapping[str, Sequence[str]], after: Mapping[str, Sequen
     return sorted(new - old), sorted(old - new)
 
 
+def check_reclaim_grace(value: Any) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise SpecError('reclaim_grace', value, 'is not a number of seconds (0 or more)')
+
+
 def sync(ledger: SqliteLedger, snapshot: Mapping[str, Any], *, subnets: Optional[Sequence[Mapping[str, Any]]] = None,
          purge: bool = False, fix_nics: Optional[Sequence[Mapping[str, Any]]] = None, datacenter: Optional[str] = None,
-         dry_run: bool = False) -> Dict[str, Any]:
+         reclaim: bool = False, reclaim_grace: float = RECLAIM_GRACE_SECONDS, dry_run: bool = False) -> Dict[str, Any]:
     """Sync the ledger with vCenter and the declared subnets, in one ledger transaction; returns the report.
 
     Order: L2 networks; subnets (declare, purge, mark/unmark additional port groups); detected additional port
-    groups; observed addresses (conflicts recorded, never overwritten); fixed addresses. Any error (SpecError,
-    LedgerError, both ValueErrors naming the field and value) leaves the ledger unchanged. Also returns ``diff``
-    (before/after ledger state) and ``changed``.
+    groups; with ``reclaim``, the allocated and fixed addresses of VMs gone from vCenter (``_Sync.reclaim``), so a VM
+    that reports one of them in this run records it; observed addresses (conflicts recorded, never overwritten);
+    fixed addresses. Any error (SpecError, LedgerError, both ValueErrors naming the field and value) leaves the
+    ledger unchanged. Also returns ``diff`` (before/after ledger state), ``changed`` and ``reclaimed``.
     """
     check_subnets(subnets)
     check_fix_nics(fix_nics)
+    check_reclaim_grace(reclaim_grace)
     run = _Sync(ledger, snapshot, datacenter)
     declared = run.resolve_subnets(subnets)
     fixes = run.resolve_fixes(fix_nics)
@@ -449,6 +513,8 @@ def sync(ledger: SqliteLedger, snapshot: Mapping[str, Any], *, subnets: Optional
         run.sync_networks(before['networks'])
         run.declare(declared, purge)
         run.detect()
+        if reclaim:
+            run.reclaim(reclaim_grace)
         run.observe()
         run.fix(fixes)
         after = ledger_state(ledger, run.vm_names)
@@ -460,17 +526,18 @@ def sync(ledger: SqliteLedger, snapshot: Mapping[str, Any], *, subnets: Optional
 # ----- placement (for vm_deploy / vm_network) -----------------------------------------------------------------------
 
 def placement(snapshot: Mapping[str, Any], subnets: Sequence[Subnet], wanted: Sequence[str],
-              datacenter: Optional[str] = None) -> List[Dict[str, Any]]:
+              datacenter: Optional[str] = None, ledger: Optional[str] = None) -> List[Dict[str, Any]]:
     """Hosts that reach every wanted subnet, each with the port group (moid) to use per wanted subnet, in order.
 
     A host reaches a subnet through the subnet's primary port group or one of its additional ones; the primary is
     preferred (Cloudpods' getJsonDescAtHost looks at the primary wire only, so a subnet reached only through an
     additional port group could not be placed). Sorted by host name; empty when no host reaches them all.
+    ``ledger``: the ledger's file, named in the error about undeclared subnets.
     """
     by_name = {subnet.name: subnet for subnet in subnets}
     missing = [name for name in wanted if name not in by_name]
     if missing:
-        raise LedgerError('subnet(s) %s are not declared in the ledger' % ', '.join(missing))
+        raise LedgerError('subnet(s) %s are not declared in %s' % (', '.join(missing), 'ledger %s' % ledger if ledger else 'the ledger'))
     result = []
     for host in sorted(snapshot.get('hosts', ()), key=lambda item: item['name']):
         if not _in_scope(host, datacenter):

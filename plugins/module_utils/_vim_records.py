@@ -391,9 +391,11 @@ def subnet_snapshot(inventory: Any) -> Dict[str, Any]:
         for moid in members:
             host_portgroups.setdefault(moid, []).append(network.moid)
 
-    vms = []
+    vms, other_vms = [], []
     for vm in inventory.of_kind('VirtualMachine'):
-        if vm.get('config.template') or not vm.get('config.instanceUuid'):
+        if vm.get('config.template') or not vm.get('config.instanceUuid'):   # listed apart: reclaim must know every VM
+            other_vms.append({'moid': vm.moid, 'name': vm.name, 'instance_uuid': vm.get('config.instanceUuid') or None,
+                              'datacenter': datacenter(vm), 'template': bool(vm.get('config.template'))})
             continue
         where = datacenter(vm)
         catalog = catalogs.get(where, NetworkCatalog(()))
@@ -410,4 +412,4 @@ def subnet_snapshot(inventory: Any) -> Dict[str, Any]:
     return {'portgroups': sorted(portgroups, key=lambda item: (item['datacenter'] or '', item['name'], item['moid'])),
             'hosts': [{'moid': host.moid, 'name': host.name, 'datacenter': datacenter(host),
                        'portgroups': sorted(host_portgroups.get(host.moid, []))} for host in hosts],
-            'vms': vms}
+            'vms': vms, 'other_vms': other_vms}

@@ -41,11 +41,15 @@ attributes:
     details: The ledger is not changed; the result shows what the run would change.
   diff_mode:
     support: full
-    details: The ledger's port groups, subnets and address records before and after.
+    details: The ledger's port groups, subnets and address records before and after (reclaimed addresses included).
 options:
   ledger:
     description:
-      - Path of the ledger's SQLite file, created when missing (not in check mode).
+      - Path of the ledger's SQLite file, created when missing (not in check mode). An empty file becomes a ledger too.
+      - A file that is not a guestnet ledger (not SQLite, or the SQLite database of another application), a corrupt
+        one, one written by a newer version of this collection, or a ledger this user cannot write (the file or its
+        directory, where SQLite keeps its journal) is an error before vCenter is read, and the file is left as it was.
+        Check mode needs a writable ledger too.
       - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
     type: path
   datacenter:
@@ -115,6 +119,13 @@ options:
           - Allocation order. Defaults to V(stepdown) (from the end of the range) for IPv4 and V(random) for IPv6.
         type: str
         choices: [stepup, stepdown, random]
+      hold_back:
+        description:
+          - Seconds an address of this subnet is not handed out again after it was released (0 to 31536000). See
+            the notes.
+          - Changing it applies at once, also to addresses released before.
+        type: int
+        default: 30
       additional_portgroups:
         description:
           - Port groups (names or moids) marked as additional port groups of this subnet
@@ -128,6 +139,30 @@ options:
       - A subnet with allocated or fixed addresses is not deleted; that is an error.
     type: bool
     default: false
+  reclaim:
+    description:
+      - Release the allocated and fixed addresses whose VM is no longer in vCenter, for example when a decommission
+        deleted the VM but could not write the ledger. The result lists them in RV(reclaimed).
+      - A VM is looked for in the whole vCenter, whatever O(datacenter) is, by its instance UUID (the key of its
+        addresses) or its moid; templates count as VMs. With O(datacenter), only addresses on port groups of that
+        datacenter are released.
+      - Nothing is reclaimed while a VM's instance UUID cannot be read (an inaccessible VM); a warning names them.
+      - Kept, with a warning, are addresses that changed less than O(reclaim_grace) seconds ago, and addresses on port
+        groups this account cannot see in vCenter (their VMs may be hidden from it too). The vCenter account must be
+        able to see every VM; a VM hidden from it by permissions counts as deleted.
+      - Fixed addresses are reclaimed too. They belong to a VM (O(fix_nics) only takes VMs that exist) and go with it,
+        as with M(guestnet.vsphere.vm_deploy) O(guestnet.vsphere.vm_deploy#module:state=absent); a fixed address of a
+        VM that is gone would otherwise stay taken for good.
+      - Each released address is held back as on any release (O(subnets[].hold_back)).
+    type: bool
+    default: false
+  reclaim_grace:
+    description:
+      - Seconds after its last change an address of a VM that is not in vCenter is still kept by O(reclaim).
+      - M(guestnet.vsphere.vm) records a new VM's addresses before it clones the VM, so while the clone runs its
+        addresses belong to no VM of vCenter yet; keep this longer than any clone takes.
+    type: int
+    default: 86400
   fix_nics:
     description:
       - Fixed addresses for VMs whose addresses VMware Tools cannot report (Cloudpods' C(server-sync-fix-nics)).
@@ -156,6 +191,13 @@ notes:
   - VMs are keyed by instance UUID and their NICs are named V(eth0), V(eth1), ... in NIC order, the names
     M(guestnet.vsphere.vm_network) gives them by default, so an address observed here is the one it keeps.
   - Link-local, loopback and multicast addresses that guests report are ignored.
+  - "Hold-back: an address that is released (a VM deleted with M(guestnet.vsphere.vm_deploy), a NIC moved to
+    another subnet, a fixed address no longer listed, O(reclaim)) is not handed out again for O(subnets[].hold_back)
+    seconds, 30 by default, as Cloudpods does (C(minimal_ip_addr_reused_interval_seconds)). Routers and other hosts
+    still have the old VM's MAC address in their ARP caches, DNS records and open connections still point at the
+    address, and the old VM may still be shutting down; a new VM that got the address at once would get some of that
+    traffic, or clash with the old VM. Set it longer where ARP caches live longer, or 0 to reuse at once. A fixed
+    address (O(fix_nics)) may take a held-back address."
 requirements:
   - pyVmomi
 seealso:
@@ -200,6 +242,21 @@ EXAMPLES = r'''
     fix_nics:
       - vm: legacy-app01
         ips: [10.1.0.21, 10.2.0.21]
+  delegate_to: localhost
+
+- name: Release the addresses of VMs that were deleted without releasing them (check mode shows what would go)
+  guestnet.vsphere.subnet_sync:
+    reclaim: true
+  delegate_to: localhost
+
+- name: Keep released addresses of a busy subnet back for five minutes
+  guestnet.vsphere.subnet_sync:
+    subnets:
+      - name: prod-web
+        cidr: 10.1.0.0/24
+        portgroup: web
+        gateway: 10.1.0.1
+        hold_back: 300
   delegate_to: localhost
 
 - name: Fail when two VMs report the same address
@@ -283,6 +340,10 @@ subnets:
     direction:
       description: The allocation order.
       type: str
+    hold_back:
+      description: Seconds a released address is not handed out again.
+      type: int
+      sample: 30
     nameservers:
       description: DNS servers.
       type: list
@@ -335,6 +396,13 @@ fixed:
   returned: always
   type: list
   elements: dict
+reclaimed:
+  description:
+    - The addresses O(reclaim) released (in check mode, would release), as C(subnet ip kind (owner instance-uuid, interface)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["app-net 10.0.0.5 allocated (owner 5013a1b2-0000-4000-8000-000000000001, eth0)"]
 vms_without_tools:
   description: VMs (of O(datacenter)) whose VMware Tools are not running; their addresses come from O(fix_nics).
   returned: always

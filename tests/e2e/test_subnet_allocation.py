@@ -106,7 +106,7 @@ def test_bad_subnet_input_changes_nothing(simulator, service_instance, collectio
          {'name': 'alloc02', 'ledger': str(tmp_path / 'missing.sqlite'), 'network': {'interfaces': [{'name': 'eth0', 'subnet': 'bad-net'}]}}),
     ])
     unknown, calls = results['unknown subnet']
-    assert unknown['failed'] and 'network.interfaces[1].subnet: nope is not a subnet of the ledger' in unknown['msg']
+    assert unknown['failed'] and 'network.interfaces[1].subnet: nope is not a subnet of ledger %s;' % ledger in unknown['msg']
     assert not MUTATING & set(calls)
     wrong, calls = results['wrong port group']
     assert wrong['failed'] and 'network.interfaces[0].network: network-' in wrong['msg'] and 'does not reach subnet bad-net' in wrong['msg']
@@ -145,7 +145,7 @@ def test_placement_by_subnet_and_release_on_delete(simulator, service_instance, 
     assert nowhere['failed'] and "subnets: ['nowhere-net'] no host of DC0_C0 reaches a port group of each of them" in nowhere['msg'], nowhere
     assert not MUTATING & set(calls)
     unknown, calls = results['unknown']
-    assert unknown['failed'] and 'no-such-net' in unknown['msg'] and 'not declared in the ledger' in unknown['msg'], unknown
+    assert unknown['failed'] and 'subnet(s) no-such-net are not declared in ledger %s' % ledger in unknown['msg'], unknown
     assert not MUTATING & set(calls)
 
     address = results['network'][0]['allocations'][0]['address']

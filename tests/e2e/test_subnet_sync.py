@@ -297,7 +297,7 @@ def test_fix_nics_for_a_vm_without_tools(site, collections_path, tmp_path):
     assert by_name(later['subnets'], 'dv')['usage']['fixed'] == 1
     assert failed_status == 'failed'
     assert failed['msg'] == ('fix_nics[0].ips[0]: 10.1.0.50 is in no subnet range reachable from port group DC0_DVPG0 of VM %s NIC 0 '
-                             '(dv 10.3.0.10-10.3.0.99)' % D)
+                             '(ledger %s: dv 10.3.0.10-10.3.0.99)' % (D, ledger))
     assert digest(ledger) == before
     assert [row for row in rows(ledger) if row[2] == 'fixed'] == [
         ('dv', '10.3.0.20', 'fixed', uuids[D], 'eth0', macs[D][0], moids[('DC0', 'DC0_DVPG0')]),
@@ -335,11 +335,12 @@ def test_additional_port_groups_detected_and_marked(site, collections_path, tmp_
 
 BAD_INPUT = [
     ({'subnets': SUBNETS + [{'name': 'web-half', 'cidr': '10.1.0.128/25', 'portgroup': 'web'}]},
-     'subnets[3]: subnet web-half: cidr 10.1.0.128/25 overlaps subnet web (10.1.0.0/24)'),
+     'subnets[3]: subnet web-half: cidr 10.1.0.128/25 overlaps subnet web (10.1.0.0/24) of ledger {ledger}'),
     ({'subnets': [{'name': 'lab', 'cidr': '10.5.0.0/24', 'portgroup': 'lab-net'}]},
      'subnets[0].portgroup: lab-net is not a port group in datacenter DC0 (known: DC0_DVPG0, DC0_DVPG1, DVS0-DVUplinks-9, VM Network, db, web)'),
     ({'fix_nics': [{'vm': D, 'ips': ['10.2.0.40']}]},
-     'fix_nics[0].ips[0]: 10.2.0.40 is in no subnet range reachable from port group DC0_DVPG0 of VM %s NIC 0 (dv 10.3.0.10-10.3.0.99)' % D),
+     'fix_nics[0].ips[0]: 10.2.0.40 is in no subnet range reachable from port group DC0_DVPG0 of VM %s NIC 0 '
+     '(ledger {ledger}: dv 10.3.0.10-10.3.0.99)' % D),
     ({'fix_nics': [{'vm': D, 'ips': ['10.3.0.20', '10.3.0.21', '10.3.0.22']}]},
      "fix_nics[0].ips: ['10.3.0.20', '10.3.0.21', '10.3.0.22'] has 3 addresses but VM %s has 2 NIC(s); they are assigned in NIC order" % D),
     ({'subnets': [{'name': 'bad', 'cidr': '10.6.0.0/24', 'portgroup': 'web', 'gateway': '10.7.0.1'}]},
@@ -362,7 +363,7 @@ def test_bad_input_fails_clearly_and_leaves_the_ledger_unchanged(site, baseline,
     results, calls = play(site, collections_path, *runs)
     for (result, status, checksum), (args, message) in zip(results, BAD_INPUT):
         assert status == 'failed', result
-        assert result['msg'] == message.format(web0=site['moids'][('DC0', 'web')], web1=site['moids'][('DC1', 'web')])
+        assert result['msg'] == message.format(web0=site['moids'][('DC0', 'web')], web1=site['moids'][('DC1', 'web')], ledger=ledger)
         assert checksum == before
     assert digest(ledger) == before
     # reading vCenter is all they did (the purge and the declaration errors fail before connecting)
@@ -377,7 +378,8 @@ def test_bad_input_on_a_new_ledger_creates_no_file(site, collections_path, tmp_p
         dict(ledger=str(ledger), datacenter='DC0', subnets=SUBNETS + [dict(SUBNETS[0], name='again')]),
         # a declaration that is wrong on its own fails before connecting to vCenter
         dict(ledger=str(ledger), subnets=[dict(SUBNETS[0], cidr='10.1.0.0/33')]))
-    assert status == 'failed' and failed['msg'] == 'subnets[3]: subnet again: cidr 10.1.0.0/24 overlaps subnet web (10.1.0.0/24)', failed
+    assert status == 'failed' and failed['msg'] == ('subnets[3]: subnet again: cidr 10.1.0.0/24 overlaps subnet web (10.1.0.0/24) '
+                                                    'of ledger %s' % ledger), failed   # the trial in memory names the file
     assert invalid_status == 'failed' and invalid['msg'].startswith('subnets[0]: subnet web: cidr 10.1.0.0/33 is not a network'), invalid
     assert not ledger.exists()
     assert_session_plus_reads(calls)                                # the first run's; the second made none
@@ -394,8 +396,8 @@ def test_purge(site, baseline, collections_path, tmp_path):
     assert purged['changes']['subnets']['removed'] == ['web']
     assert [item['name'] for item in purged['subnets']] == ['db', 'dv']
     assert refused_status == 'failed'
-    assert refused['msg'] == ('purge: subnet dv is not in subnets but 1 address(es) are allocated or fixed in it (10.3.0.20 fixed for %s/eth0); '
-                              'release them first, or declare the subnet' % site['uuids'][D])
+    assert refused['msg'] == ('purge: subnet dv of ledger %s is not in subnets but 1 address(es) are allocated or fixed in it '
+                              '(10.3.0.20 fixed for %s/eth0); release them first, or declare the subnet' % (ledger, site['uuids'][D]))
     assert digest(ledger) == before
     assert not [row for row in rows(ledger) if row[0] == 'web']
 

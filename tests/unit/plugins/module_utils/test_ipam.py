@@ -9,6 +9,7 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
 import ipaddress
+import re
 
 import pytest
 
@@ -84,13 +85,15 @@ def test_own_address_or_dhcp_takes_settings_only(ledger_file):
 
 def test_named_port_group_must_reach_the_subnet(ledger_file):
     spec = spec_of({'name': 'eth0', 'subnet': 'app-net', 'network': {'name': 'VM Network', 'switch': 'standard'}})
-    with pytest.raises(SpecError, match=r'network.interfaces\[0\].network: network-7 does not reach subnet app-net'):
+    with pytest.raises(SpecError, match=r'network.interfaces\[0\].network: network-7 does not reach subnet app-net of ledger %s '
+                                        r'\(its port groups: primary dvportgroup-20, additional none\)$' % re.escape(ledger_file)):
         ledger_plan(ledger_file, spec, vm_uuid=VM, catalog=CATALOG, dry_run=False)
     assert held(ledger_file) == []
 
 
 def test_unknown_subnet_and_missing_ledger(ledger_file, tmp_path):
-    with pytest.raises(SpecError, match=r'network.interfaces\[1\].subnet: nope is not a subnet of the ledger'):
+    with pytest.raises(SpecError, match=r'^network.interfaces\[1\].subnet: nope is not a subnet of ledger %s; declare it with '
+                                        r'guestnet.vsphere.subnet_sync$' % re.escape(ledger_file)):
         ledger_plan(ledger_file, spec_of({'name': 'eth0', 'subnet': 'app-net'}, {'name': 'eth1', 'subnet': 'nope'}),
                     vm_uuid=VM, catalog=CATALOG, dry_run=False)
     assert held(ledger_file) == []   # eth0's allocation went with the failed plan

@@ -10,6 +10,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 import ipaddress
 import random
+import re
 import sqlite3
 from typing import Any, List
 
@@ -18,7 +19,7 @@ import pytest
 from ansible_collections.guestnet.vsphere.plugins.module_utils import _ledger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
     ALLOCATED, CONFLICT, DETECTED, FIXED, MARKED, OBSERVED, AdditionalPortgroup, L2Network, LedgerBackend, LedgerError,
-    ObservedAddress, SqliteLedger, SubnetExhaustedError, Usage, default_ledger_path, path_looks_shared)
+    ObservedAddress, SqliteLedger, SubnetExhaustedError, UnknownSubnetError, Usage, default_ledger_path, path_looks_shared)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SubnetDefaults
 
 VM1, VM2, VM3 = 'vm-uuid-1', 'vm-uuid-2', 'vm-uuid-3'
@@ -102,7 +103,7 @@ def test_upsert_rejects_bad_declarations(ledger: SqliteLedger, cidr: str, option
 def test_overlap_with_another_subnet_names_both(ledger: SqliteLedger) -> None:
     ledger.upsert_subnet('prod', '10.0.0.0/24')
     ledger.upsert_subnet('v6', '2001:db8::/64')
-    with pytest.raises(LedgerError, match=r'^subnet lab: cidr 10\.0\.0\.128/25 overlaps subnet prod \(10\.0\.0\.0/24\)$'):
+    with pytest.raises(LedgerError, match=r'^subnet lab: cidr 10\.0\.0\.128/25 overlaps subnet prod \(10\.0\.0\.0/24\) of ledger %s$' % re.escape(ledger.name)):
         ledger.upsert_subnet('lab', '10.0.0.128/25')
     assert ledger.upsert_subnet('prod', '10.0.0.0/23')   # the same subnet may grow
     ledger.upsert_subnet('lab', '10.0.2.0/24')
@@ -111,14 +112,15 @@ def test_overlap_with_another_subnet_names_both(ledger: SqliteLedger) -> None:
 def test_range_change_may_not_strand_addresses(ledger: SqliteLedger) -> None:
     small(ledger, direction='stepup')
     take(ledger, 2)   # .2 .3
-    with pytest.raises(LedgerError, match=r'^subnet small: range 10\.0\.0\.3-10\.0\.0\.6 would leave 1 recorded address\(es\) outside it: 10\.0\.0\.2'):
+    with pytest.raises(LedgerError, match=r'^subnet small of ledger %s: range 10\.0\.0\.3-10\.0\.0\.6 would leave 1 recorded address\(es\) '
+                                          r'outside it: 10\.0\.0\.2' % re.escape(ledger.name)):
         small(ledger, direction='stepup', range_start='10.0.0.3')
 
 
 def test_delete_subnet_refuses_while_addresses_are_recorded(ledger: SqliteLedger) -> None:
     small(ledger, reserved=['10.0.0.6'])
     ledger.allocate('small', VM1, 'eth0')
-    with pytest.raises(LedgerError, match='^subnet small: 1 address'):
+    with pytest.raises(LedgerError, match='^subnet small of ledger %s: 1 address' % re.escape(ledger.name)):
         ledger.delete_subnet('small')
     assert ledger.delete_subnet('small', force=True)
     assert not ledger.delete_subnet('small')
@@ -183,14 +185,15 @@ def test_same_owner_gets_the_same_address(ledger: SqliteLedger) -> None:
 def test_exhaustion_names_the_subnet(ledger: SqliteLedger) -> None:
     small(ledger)
     take(ledger, 5)
-    with pytest.raises(SubnetExhaustedError, match=r'^subnet small is exhausted: all 6 addresses of 10\.0\.0\.1-10\.0\.0\.6 are in use') as caught:
+    with pytest.raises(SubnetExhaustedError, match=r'^subnet small of ledger %s is exhausted: all 6 addresses of 10\.0\.0\.1-10\.0\.0\.6 '
+                                                   r'are in use' % re.escape(ledger.name)) as caught:
         ledger.allocate('small', VM2, 'eth0')
     assert caught.value.subnet == 'small' and isinstance(caught.value, LedgerError)
 
 
-def test_released_address_is_held_back(tmp_path: Any, clock: FakeClock) -> None:
-    ledger = SqliteLedger(str(tmp_path / 'l.sqlite'), clock=clock, hold_back_seconds=30)
-    small(ledger, direction='stepup')
+def test_released_address_is_held_back(ledger: SqliteLedger, clock: FakeClock) -> None:
+    small(ledger, direction='stepup')   # hold_back left out: 30 s
+    assert ledger.get_subnet('small').hold_back == 30
     assert take(ledger, 1) == ['10.0.0.2']
     assert [item.ip for item in ledger.release(VM1, 'eth0')] == ['10.0.0.2']
     assert ledger.allocate('small', VM2, 'eth0').ip == '10.0.0.3'
@@ -201,12 +204,64 @@ def test_released_address_is_held_back(tmp_path: Any, clock: FakeClock) -> None:
     assert ledger.allocate('small', VM1, 'eth0').ip == '10.0.0.2'
 
 
-def test_hold_back_is_configurable(tmp_path: Any, clock: FakeClock) -> None:
-    ledger = SqliteLedger(str(tmp_path / 'l.sqlite'), clock=clock, hold_back_seconds=0)
-    small(ledger, direction='stepup')
+def test_hold_back_is_configurable(ledger: SqliteLedger) -> None:
+    small(ledger, direction='stepup', hold_back=0)
     take(ledger, 1)
     ledger.release(VM1, 'eth0')
     assert ledger.allocate('small', VM2, 'eth0').ip == '10.0.0.2'
+
+
+def test_hold_back_is_per_subnet_and_applies_at_once(ledger: SqliteLedger, clock: FakeClock) -> None:
+    small(ledger, direction='stepup', hold_back=120)
+    ledger.upsert_subnet('quick', '10.0.1.0/29', portgroup=PG1, direction='stepup', hold_back=0)
+    assert (ledger.get_subnet('small').hold_back, ledger.get_subnet('quick').hold_back) == (120, 0)
+    for name in ('small', 'quick'):
+        ledger.allocate(name, VM1, 'eth0')
+        ledger.release(VM1, 'eth0')
+    assert ledger.allocate('quick', VM2, 'eth0').ip == '10.0.1.1'           # hold_back 0: at once
+    assert ledger.allocate('small', VM2, 'eth1').ip == '10.0.0.3'           # .2 is held back
+    take(ledger, 3, vm_uuid=VM3)                                            # .4 .5 .6
+    with pytest.raises(SubnetExhaustedError, match=r'held back after release \(1, for 120 s\) or the gateway$'):
+        ledger.allocate('small', VM1, 'eth0')
+    clock.advance(60)
+    assert ledger.usage('small')[0].held_back == 1
+    small(ledger, direction='stepup', hold_back=45)                         # shorter now: .2 was released 60 s ago
+    assert ledger.usage('small')[0].held_back == 0
+    assert ledger.allocate('small', VM1, 'eth0').ip == '10.0.0.2'
+    small(ledger, direction='stepup')                                       # left out: back to 30
+    assert ledger.get_subnet('small').hold_back == 30
+
+
+def test_a_longer_hold_back_counts_for_addresses_released_before(ledger: SqliteLedger, clock: FakeClock) -> None:
+    small(ledger, direction='stepup', hold_back=0)
+    ledger.allocate('small', VM1, 'eth0')
+    ledger.release(VM1, 'eth0')
+    clock.advance(10)
+    small(ledger, direction='stepup', hold_back=60)
+    assert ledger.allocate('small', VM2, 'eth0').ip == '10.0.0.3'
+
+
+@pytest.mark.parametrize('value', [-1, 1.5, True, '30', 365 * 24 * 3600 + 1])
+def test_hold_back_must_be_whole_seconds(ledger: SqliteLedger, value: Any) -> None:
+    with pytest.raises(LedgerError, match=r'^subnet small: hold_back %s is not a number of seconds from 0 to 31536000 \(a year\)'
+                                          % re.escape(repr(value))):
+        small(ledger, hold_back=value)
+
+
+def test_release_addresses_gives_back_exactly_those(ledger: SqliteLedger) -> None:
+    small(ledger, direction='stepup')
+    ledger.allocate('small', VM1, 'eth0')
+    ledger.record_fixed('10.0.0.5', VM1, 'eth1')
+    ledger.replace_observed(VM2, [{'ip': '10.0.0.4', 'interface': 'eth0'}])
+    rows = {item.ip: item for item in ledger.addresses(subnet='small')}
+    assert [item.ip for item in ledger.release_addresses([rows['10.0.0.2']], dry_run=True)] == ['10.0.0.2']
+    assert len(ledger.addresses(vm_uuid=VM1)) == 2
+    released = ledger.release_addresses([rows['10.0.0.2'], rows['10.0.0.5'], rows['10.0.0.2']])
+    assert [(item.ip, item.kind) for item in released] == [('10.0.0.2', ALLOCATED), ('10.0.0.5', FIXED)]
+    assert ledger.release_addresses([rows['10.0.0.2']]) == []               # gone already: nothing
+    assert ledger.usage('small')[0].held_back == 2
+    with pytest.raises(LedgerError, match=r'^subnet small: 10\.0\.0\.4 is observed, not an allocated or fixed address \(ledger '):
+        ledger.release_addresses([rows['10.0.0.4']])
 
 
 def test_requested_ip(ledger: SqliteLedger) -> None:
@@ -214,11 +269,12 @@ def test_requested_ip(ledger: SqliteLedger) -> None:
     assert ledger.allocate('small', VM1, 'eth0', ip='10.0.0.5').ip == '10.0.0.5'   # explicit: a reserved address is fine
     moved = ledger.allocate('small', VM1, 'eth0', ip='10.0.0.4')
     assert (moved.ip, moved.replaced.ip) == ('10.0.0.4', '10.0.0.5')
-    with pytest.raises(LedgerError, match=r'^subnet small: 10\.0\.0\.4 is already allocated to vm-uuid-1/eth0$'):
+    where = 'subnet small of ledger %s: ' % re.escape(ledger.name)
+    with pytest.raises(LedgerError, match=r'^%s10\.0\.0\.4 is already allocated to vm-uuid-1/eth0$' % where):
         ledger.allocate('small', VM1, 'eth1', ip='10.0.0.4')
-    with pytest.raises(LedgerError, match=r'^subnet small: ip 10\.0\.0\.1 is its gateway$'):
+    with pytest.raises(LedgerError, match=r'^%sip 10\.0\.0\.1 is its gateway$' % where):
         ledger.allocate('small', VM2, 'eth0', ip='10.0.0.1')
-    with pytest.raises(LedgerError, match=r'^subnet small: ip 10\.0\.0\.9 is outside its range 10\.0\.0\.1-10\.0\.0\.6$'):
+    with pytest.raises(LedgerError, match=r'^%sip 10\.0\.0\.9 is outside its range 10\.0\.0\.1-10\.0\.0\.6$' % where):
         ledger.allocate('small', VM2, 'eth0', ip='10.0.0.9')
 
 
@@ -235,9 +291,11 @@ def test_moving_to_another_subnet_releases_the_old_allocation(ledger: SqliteLedg
 
 def test_unknown_subnet_and_unreachable_port_group(ledger: SqliteLedger) -> None:
     small(ledger)
-    with pytest.raises(LedgerError, match=r'^subnet nope is not declared in the ledger '):
+    with pytest.raises(UnknownSubnetError, match=r'^subnet nope is not declared in ledger %s$' % re.escape(ledger.name)) as caught:
         ledger.allocate('nope', VM1, 'eth0')
-    with pytest.raises(LedgerError, match=r'^subnet small is not reachable from port group network-13 \(primary: dvportgroup-11, additional: none\)$'):
+    assert caught.value.subnet == 'nope' and isinstance(caught.value, LedgerError)
+    with pytest.raises(LedgerError, match=r'^subnet small of ledger %s is not reachable from port group network-13 '
+                                          r'\(primary: dvportgroup-11, additional: none\)$' % re.escape(ledger.name)):
         ledger.allocate('small', VM1, 'eth0', portgroup=PG3)
     ledger.mark_additional('small', PG3)
     assert ledger.allocate('small', VM1, 'eth0', portgroup=PG3).changed
@@ -262,6 +320,7 @@ def test_dry_run_reports_without_reserving(ledger: SqliteLedger) -> None:
     lambda ledger: ledger.detect_additional({PG3: ['10.0.0.3']}, dry_run=True)['added'],
     lambda ledger: ledger.release(VM1, 'eth0', dry_run=True),
     lambda ledger: ledger.release_owner(VM1, dry_run=True),
+    lambda ledger: ledger.release_addresses(ledger.addresses(vm_uuid=VM1), dry_run=True),
     lambda ledger: ledger.record_fixed('10.0.0.3', VM2, 'eth0', dry_run=True),
     lambda ledger: ledger.replace_observed(VM2, [{'ip': '10.0.0.3', 'interface': 'eth0'}], dry_run=True).changed,
 ])
@@ -357,11 +416,13 @@ def test_fixed_survives_observed_replacement(ledger: SqliteLedger, clock: FakeCl
 def test_record_fixed_rules(ledger: SqliteLedger) -> None:
     small(ledger)
     other = ledger.allocate('small', VM2, 'eth0').ip
-    with pytest.raises(LedgerError, match=r'^subnet small: %s is already allocated to vm-uuid-2/eth0$' % other.replace('.', r'\.')):
+    name = re.escape(ledger.name)
+    with pytest.raises(LedgerError, match=r'^subnet small of ledger %s: %s is already allocated to vm-uuid-2/eth0$' % (name, re.escape(other))):
         ledger.record_fixed(other, VM1, 'eth0')
-    with pytest.raises(LedgerError, match=r'^fixed address 10\.0\.0\.3 of VM vm-uuid-1 is in no subnet range reachable from port group network-13$'):
+    with pytest.raises(LedgerError, match=r'^fixed address 10\.0\.0\.3 of VM vm-uuid-1 is in no subnet range of ledger %s reachable from '
+                                          r'port group network-13$' % name):
         ledger.record_fixed('10.0.0.3', VM1, 'eth0', portgroup=PG3)
-    with pytest.raises(LedgerError, match=r'^subnet small: fixed address 10\.0\.0\.1 is its gateway$'):
+    with pytest.raises(LedgerError, match=r'^subnet small of ledger %s: fixed address 10\.0\.0\.1 is its gateway$' % name):
         ledger.record_fixed('10.0.0.1', VM1, 'eth0')
     ledger.replace_observed(VM1, [{'ip': '10.0.0.3', 'interface': 'eth0'}])
     assert ledger.record_fixed('10.0.0.3', VM1, 'eth0', subnet='small').kind == FIXED   # an observation becomes fixed
@@ -404,7 +465,7 @@ def test_reachability_via_additional_port_groups(ledger: SqliteLedger) -> None:
     assert [item.name for item in ledger.subnets_reachable_from(PG1)] == ['small']
     assert ledger.mark_additional('small', PG2) and not ledger.mark_additional('small', PG2)
     assert [item.name for item in ledger.subnets_reachable_from(PG2)] == ['other', 'small']
-    with pytest.raises(LedgerError, match='^subnet small: portgroup dvportgroup-11 is its primary port group'):
+    with pytest.raises(LedgerError, match='^subnet small of ledger %s: portgroup dvportgroup-11 is its primary port group' % re.escape(ledger.name)):
         ledger.mark_additional('small', PG1)
     detected = ledger.detect_additional({PG3: ['10.0.0.4', '192.168.0.1'], PG2: ['10.0.0.5'], PG1: ['10.0.0.2']})
     assert detected == {'added': [('small', PG3)], 'removed': []}   # PG2 is already marked; PG1 is primary
@@ -431,7 +492,7 @@ def test_find_subnet_for_ip(ledger: SqliteLedger) -> None:
     assert ledger.find_subnet_for_ip('10.0.0.3', portgroup=PG2) is None
     assert ledger.find_subnet_for_ip('10.0.0.6') is None   # in the CIDR, outside the range
     assert ledger.find_subnet_for_ip('2001:db8::5', portgroup=PG2).name == 'v6'
-    with pytest.raises(LedgerError, match='^ip: nonsense is not an IP address$'):
+    with pytest.raises(LedgerError, match=r'^ip: nonsense is not an IP address \(ledger %s\)$' % re.escape(ledger.name)):
         ledger.find_subnet_for_ip('nonsense')
 
 
@@ -453,34 +514,34 @@ def test_usage_figures(ledger: SqliteLedger, clock: FakeClock) -> None:
 def test_schema_version_is_recorded_and_checked(tmp_path: Any) -> None:
     path = str(tmp_path / 'nested' / 'dir' / 'ledger.sqlite')
     ledger = SqliteLedger(path)
-    assert ledger.schema_version() == _ledger.SCHEMA_VERSION == 1
+    assert ledger.schema_version() == _ledger.SCHEMA_VERSION == 2
     ledger.close()
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(LedgerError, match='has schema version 99; this collection knows up to 1'):
+    with pytest.raises(LedgerError, match='has schema version 99, newer than this collection knows \\(2\\)'):
         SqliteLedger(path)
 
 
 def test_schema_migrations_run_in_order(tmp_path: Any, monkeypatch: Any) -> None:
     path = str(tmp_path / 'ledger.sqlite')
     SqliteLedger(path).close()
-    monkeypatch.setattr(_ledger, 'SCHEMA_VERSION', 2)
-    monkeypatch.setattr(_ledger, '_MIGRATIONS', {1: ('ALTER TABLE subnets ADD COLUMN comment TEXT',)})
+    monkeypatch.setattr(_ledger, 'SCHEMA_VERSION', 3)
+    monkeypatch.setattr(_ledger, '_MIGRATIONS', {**_ledger._MIGRATIONS, 2: ('ALTER TABLE subnets ADD COLUMN comment TEXT',)})
     with SqliteLedger(path) as migrated:
-        assert migrated.schema_version() == 2
+        assert migrated.schema_version() == 3
         assert 'comment' in [row[1] for row in migrated._conn.execute('PRAGMA table_info(subnets)')]  # pylint: disable=protected-access
 
 
 def test_not_a_database_is_a_ledger_error(tmp_path: Any) -> None:
     path = tmp_path / 'ledger.sqlite'
     path.write_text('hello, this is not SQLite' * 10)
-    with pytest.raises(LedgerError, match='^ledger .*ledger.sqlite: file is not a database'):
+    with pytest.raises(LedgerError, match=r'^ledger .*ledger.sqlite is not an SQLite database \(250 bytes without the SQLite header\)'):
         SqliteLedger(str(path))
 
 
 def test_unusable_path_is_a_ledger_error(tmp_path: Any) -> None:
     (tmp_path / 'file').write_text('')
-    with pytest.raises(LedgerError, match=r'^ledger .*/file/ledger\.sqlite: '):
+    with pytest.raises(LedgerError, match=r'^ledger .*/file/ledger\.sqlite does not exist and cannot be created: .*/file is not a directory$'):
         SqliteLedger(str(tmp_path / 'file' / 'ledger.sqlite'))
 
 

@@ -84,7 +84,7 @@ def check_race(path: str, race: Dict[str, Any], demand: int, free: int) -> None:
     assert len(granted) == free
     assert len({ip for kind, owner, ip in granted}) == free, 'an address was handed out twice'
     assert len({owner for kind, owner, ip in granted}) == free
-    assert all(message.startswith('subnet race is exhausted: ') for kind, owner, message in exhausted)
+    assert all(message.startswith('subnet race of ledger %s is exhausted: ' % path) for kind, owner, message in exhausted)
     assert not any('locked' in message for kind, owner, message in outcomes)
     with SqliteLedger(path) as ledger:
         recorded = {(item.vm_uuid, item.ip) for item in ledger.addresses(subnet=SUBNET)}
@@ -117,7 +117,8 @@ def test_a_lock_held_too_long_is_a_clear_ledger_error(tmp_path: Any) -> None:
     blocker.execute('BEGIN IMMEDIATE')
     try:
         with SqliteLedger(path, timeout=0.2) as waiting:
-            with pytest.raises(LedgerError, match=r'^ledger .*ledger\.sqlite: database is locked \(busy timeout 0\.2 s\)$'):
+            with pytest.raises(LedgerError, match=r'^ledger .*ledger\.sqlite: database is locked \(busy timeout 0\.2 s\): another process held '
+                                                  r'its write lock that long; try again$'):
                 waiting.allocate(SUBNET, 'vm-1', 'eth0')
             assert waiting.usage(SUBNET)[0].free == 29
     finally:
