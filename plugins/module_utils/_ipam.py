@@ -21,6 +21,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
     SqliteLedger,
     Subnet,
     UnknownSubnetError,
+    check_writable,
     subnet_settings,
 )
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import InterfaceSpec, NetworkRef, NetworkSpec, SpecError, SubnetDefaults
@@ -55,8 +56,23 @@ def require_ledger(path: str, subnets: Sequence[str]) -> None:
 
 
 def check_ledger_path(spec: NetworkSpec, path: str) -> None:
-    """require_ledger for the subnets a spec's interfaces name."""
-    require_ledger(path, [str(iface.subnet) for index, iface in subnet_interfaces(spec)])
+    """Preflight of a request, before any call to vCenter: the ledger exists, is a guestnet ledger, and declares every
+    subnet the spec's interfaces name (one read of the local file)."""
+    indexed = subnet_interfaces(spec)
+    require_ledger(path, [str(iface.subnet) for index, iface in indexed])
+    if not indexed or path == ':memory:':
+        return
+    with SqliteLedger(path) as ledger:
+        for index, iface in indexed:
+            _subnet_of(ledger, iface, 'network.interfaces[%d]' % index)
+
+
+def _subnet_of(ledger: LedgerBackend, iface: InterfaceSpec, path: str) -> Subnet:
+    try:
+        return ledger.get_subnet(str(iface.subnet))
+    except UnknownSubnetError:   # other LedgerErrors (locked, read-only, ...) are reported as they are
+        raise SpecError(path + '.subnet', iface.subnet, 'is not a subnet of ledger %s; declare it with guestnet.vsphere.subnet_sync'
+                        % ledger.name) from None
 
 
 def _needs_allocation(iface: InterfaceSpec, subnet: Subnet) -> bool:
@@ -78,11 +94,7 @@ def plan_subnets(ledger: LedgerBackend, spec: NetworkSpec, *, vm_uuid: str, netw
     plan = SubnetPlan(ledger=ledger.name)
     for index, iface in subnet_interfaces(spec):
         path = 'network.interfaces[%d]' % index
-        try:
-            subnet = ledger.get_subnet(str(iface.subnet))
-        except UnknownSubnetError:   # other LedgerErrors (locked, read-only, ...) are reported as they are
-            raise SpecError(path + '.subnet', iface.subnet, 'is not a subnet of ledger %s; declare it with guestnet.vsphere.subnet_sync'
-                            % ledger.name) from None
+        subnet = _subnet_of(ledger, iface, path)
         moid = networks.get(iface.name)
         if moid is not None and not subnet.reachable_from(moid):
             others = ', '.join(extra.portgroup for extra in subnet.additional) or 'none'
@@ -123,12 +135,15 @@ def ledger_plan(path: str, spec: NetworkSpec, *, vm_uuid: str, catalog: NetworkC
     """plan_subnets on the ledger at ``path``, and the spec with the subnets' port groups filled in.
 
     Modules call it twice: with dry_run=True before anything changes (bad input leaves the ledger alone), then,
-    outside check mode, with dry_run=False right before they change the VM.
+    outside check mode, with dry_run=False right before they change the VM. The dry run is the preflight: a ledger
+    that could not be written fails it (check mode too), before anything changes on vCenter.
     """
     indexed = subnet_interfaces(spec)
     if not indexed:
         return SubnetPlan(), spec
-    check_ledger_path(spec, path)
+    require_ledger(path, [str(iface.subnet) for index, iface in indexed])
+    if dry_run and path != ':memory:':
+        check_writable(path)
     networks = {iface.name: catalog.resolve(iface.network, 'network.interfaces[%d].network' % index).moid
                 for index, iface in indexed if iface.network is not None}
     # One transaction for all interfaces: all or nothing, and two interfaces on one subnet see each other's address.

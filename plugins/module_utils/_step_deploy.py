@@ -43,9 +43,9 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._deploy import (
     split_image,
     validate_vm_name,
 )
-from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepResult
+from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepError, StepResult
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import require_ledger
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerError, SqliteLedger, default_ledger_path
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerError, SqliteLedger, check_writable, default_ledger_path
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import NetworkCatalog
 from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import placement as subnet_placement
@@ -283,6 +283,7 @@ class Placement:
         """The host (the given one, or the first by name in compute) that reaches a port group of every wanted subnet."""
         wanted = list(self.request.subnets)
         require_ledger(self.request.ledger, wanted)
+        check_writable(self.request.ledger)      # the steps after the clone allocate in it: find out now, not after the clone
         with SqliteLedger(self.request.ledger) as ledger:
             declared = ledger.list_subnets()
         hosts = [{'name': obj.name, 'moid': obj.moid, 'portgroups': [moid_of(ref) for ref in obj.get('network') or []]}
@@ -505,21 +506,36 @@ def adopt(ctx: Context, request: DeployRequest, vm: VmRecord, identity: Mapping[
 # ---------------------------------------------------------------------------
 
 def remove(ctx: Context, request: DeployRequest, handle: VmHandle) -> StepResult:
-    """state=absent: power the VM off (hard) if it runs, delete it, and release its addresses in the ledger."""
+    """state=absent: power the VM off (hard) if it runs, delete it, and release its addresses in the ledger.
+
+    The ledger must take the release before the VM goes (preflight, check mode too): a VM deleted while its addresses
+    stay allocated would keep them for good. If the release still fails after the delete, the failure says so, and
+    subnet_sync's reclaim releases them.
+    """
     vm = handle.find()
     if vm is None:
         return result(ctx, False, {}, {'exists': False}, {'exists': False})
     if IMAGE_KEY not in vm.extra_config and not request.adopt:
         raise VCenterError(_foreign(vm, 'set adopt: true to delete it anyway'))
+    ledger_path = request.ledger if vm.instance_uuid and os.path.exists(request.ledger) else None
+    if ledger_path is not None:
+        try:
+            check_writable(ledger_path)
+        except LedgerError as error:
+            raise VCenterError('VM %s is not deleted: its addresses could not be released, because %s' % (vm.path, error)) from None
     out = result(ctx, True, vm_view(vm), state_view(vm), {'exists': False})
     if not ctx.check_mode:
         if vm.power_state == POWERED_ON:
             ctx.client.run_task('powering off VM %s' % vm.path, vm.ref.PowerOffVM_Task, timeout=request.timeout, check_first=True)
         ctx.client.run_task('deleting VM %s' % vm.path, vm.ref.Destroy_Task, timeout=request.timeout, check_first=True)
         handle.forget()
-    if vm.instance_uuid and os.path.exists(request.ledger):
-        with SqliteLedger(request.ledger) as ledger:
-            released = ledger.release_owner(vm.instance_uuid, dry_run=ctx.check_mode)
+    if ledger_path is not None:
+        try:
+            with SqliteLedger(ledger_path) as ledger:
+                released = ledger.release_owner(str(vm.instance_uuid), dry_run=ctx.check_mode)
+        except LedgerError as error:
+            raise StepError('VM %s is deleted, but releasing its addresses failed: %s; they are released by guestnet.vsphere.subnet_sync '
+                            'with reclaim: true' % (vm.path, error), out.module_result()) from None
         out.result['released'] = sorted({'%s %s' % (item.subnet, item.ip) for item in released})
     return out
 

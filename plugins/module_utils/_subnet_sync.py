@@ -537,7 +537,9 @@ def placement(snapshot: Mapping[str, Any], subnets: Sequence[Subnet], wanted: Se
     by_name = {subnet.name: subnet for subnet in subnets}
     missing = [name for name in wanted if name not in by_name]
     if missing:
-        raise LedgerError('subnet(s) %s are not declared in %s' % (', '.join(missing), 'ledger %s' % ledger if ledger else 'the ledger'))
+        raise LedgerError('%s %s %s not declared in %s; declare %s with guestnet.vsphere.subnet_sync'
+                          % ('subnets' if len(missing) > 1 else 'subnet', ', '.join(missing), 'are' if len(missing) > 1 else 'is',
+                             'ledger %s' % ledger if ledger else 'the ledger', 'them' if len(missing) > 1 else 'it'))
     result = []
     for host in sorted(snapshot.get('hosts', ()), key=lambda item: item['name']):
         if not _in_scope(host, datacenter):

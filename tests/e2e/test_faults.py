@@ -15,6 +15,7 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
 import re
+import sqlite3
 
 import pytest
 
@@ -176,3 +177,116 @@ def test_a_refused_customization_puts_the_record_back_and_the_re_run_customizes(
     assert noop.status == 'ok' and noop.changed is False
     dummy, props = vm_props(service_instance, 'vmf-lp-refused')
     assert extra(props)['guestnet.bootstrap.provider'] == 'linux_prep' and props['runtime.powerState'] == 'poweredOn'
+
+
+# -- the ledger: refused before anything changes, released with the delete (findings 1, 4, 5, 6) ----------------------------
+
+def declare(ledger, *subnets):
+    return dict(_module='guestnet.vsphere.subnet_sync', ledger=str(ledger), datacenter='DC0', subnets=list(subnets))
+
+
+def subnet(name, third, **more):
+    return dict(name=name, cidr='10.%d.0.0/24' % third, portgroup='DC0_DVPG1', gateway='10.%d.0.1' % third, range_start='10.%d.0.10' % third,
+                direction='stepup', **more)
+
+
+def on_subnet(name, ledger, subnet_name, **more):
+    return plain_vm(name, network={'interfaces': [{'name': 'eth0', 'subnet': subnet_name}]}, ledger=str(ledger), **more)
+
+
+def allocated(ledger):
+    with sqlite3.connect(str(ledger)) as conn:
+        return conn.execute("SELECT subnet, ip FROM addresses WHERE kind = 'allocated' ORDER BY ip").fetchall()
+
+
+def set_schema_version(ledger, version):
+    with sqlite3.connect(str(ledger)) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+
+
+def test_decommission_deletes_the_vm_only_when_the_ledger_takes_the_release(fresh_calls, service_instance, collections_path, tmp_path):
+    ledger = tmp_path / 'ledger.sqlite'
+    gone = dict(name='vmf-dec', datacenter='DC0', state='absent', ledger=str(ledger))
+    declared, created = run(fresh_calls, collections_path, tmp_path, declare(ledger, subnet('dec-net', 93)),
+                            on_subnet('vmf-dec', ledger, 'dec-net'))
+    assert declared.status == 'ok' and created.status == 'ok', (declared.msg, created.msg)
+    assert created.result['allocations'] == [{'interface': 'eth0', 'subnet': 'dec-net', 'address': '10.93.0.10/24', 'changed': True}]
+    set_schema_version(ledger, 99)        # a newer collection wrote it
+    before = ledger.read_bytes()
+    (refused,) = run(fresh_calls, collections_path, tmp_path, gone)
+    assert refused.status == 'failed' and refused.mutating == {}
+    assert refused.msg == ('VM /DC0/vm/vmf-dec is not deleted: its addresses could not be released, because ledger %s has schema version 99, '
+                           'newer than this collection knows (2): a newer guestnet.vsphere wrote it; upgrade the collection, or point ledger to '
+                           'another file' % ledger), refused.msg
+    assert vm_props(service_instance, 'vmf-dec')[0] is not None and ledger.read_bytes() == before
+    set_schema_version(ledger, 2)
+    deleted, again = run(fresh_calls, collections_path, tmp_path, gone, gone)
+    assert deleted.status == 'ok' and deleted.changed is True and deleted.result['released'] == ['dec-net 10.93.0.10'], deleted.msg
+    assert again.status == 'ok' and again.changed is False
+    assert vm_props(service_instance, 'vmf-dec')[0] is None and allocated(ledger) == []
+
+
+def test_reclaim_releases_the_addresses_of_a_vm_deleted_behind_the_ledgers_back(fresh_calls, service_instance, collections_path, tmp_path):
+    ledger = tmp_path / 'ledger.sqlite'
+    declared, created, gone = run(fresh_calls, collections_path, tmp_path, declare(ledger, subnet('gone-net', 94)),
+                                  on_subnet('vmf-gone', ledger, 'gone-net'), dict(name='vmf-gone', datacenter='DC0', state='absent'))
+    assert created.status == 'ok' and gone.status == 'ok' and 'released' not in gone.result   # deleted without the ledger
+    assert allocated(ledger) == [('gone-net', '10.94.0.10')]
+    reclaim = dict(declare(ledger, subnet('gone-net', 94)), reclaim=True, reclaim_grace=0)
+    check, reclaimed, again = run(fresh_calls, collections_path, tmp_path, dict(reclaim, _check_mode=True), reclaim, reclaim)
+    owner = created.result['vm']['instance_uuid']
+    assert check.status == 'ok' and check.changed is True and check.result['reclaimed'] == [
+        'gone-net 10.94.0.10 allocated (owner %s, eth0)' % owner], check.msg
+    assert reclaimed.status == 'ok' and reclaimed.changed is True and reclaimed.result['reclaimed'] == check.result['reclaimed']
+    assert again.status == 'ok' and again.changed is False and again.result['reclaimed'] == []
+    assert allocated(ledger) == []
+
+
+def test_a_file_that_is_not_a_guestnet_ledger_is_refused_and_left_alone(fresh_calls, service_instance, collections_path, tmp_path):
+    other = tmp_path / 'shop.db'
+    with sqlite3.connect(str(other)) as conn:
+        conn.execute('CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT)')
+        conn.execute("INSERT INTO orders (item) VALUES ('tea')")
+    before = other.read_bytes()
+    ledger = tmp_path / 'ledger.sqlite'
+    foreign, declared, unknown = run(fresh_calls, collections_path, tmp_path, on_subnet('vmf-foreign', other, 'app-net'),
+                                     declare(ledger, subnet('known-net', 95)), on_subnet('vmf-foreign', ledger, 'bad-net'))
+    assert foreign.status == 'failed' and foreign.mutating == {} and foreign.msg.startswith(
+        'ledger %s is an SQLite database of another application (tables: orders)' % other), foreign.msg
+    assert other.read_bytes() == before
+    assert unknown.status == 'failed' and unknown.mutating == {}
+    assert unknown.msg == 'network.interfaces[0].subnet: bad-net is not a subnet of ledger %s; declare it with guestnet.vsphere.subnet_sync' % ledger
+    assert vm_props(service_instance, 'vmf-foreign')[0] is None
+
+
+def test_a_read_only_ledger_fails_before_the_clone_and_before_the_delete(fresh_calls, service_instance, collections_path, tmp_path):
+    ledger = tmp_path / 'ledger.sqlite'
+    declared, kept = run(fresh_calls, collections_path, tmp_path, declare(ledger, subnet('ro-net', 96)), on_subnet('vmf-ro-kept', ledger, 'ro-net'))
+    assert kept.status == 'ok', kept.msg
+    ledger.chmod(0o444)
+    before = ledger.read_bytes()
+    deploy = dict(PLACEMENT, _module='guestnet.vsphere.vm_deploy', name='vmf-ro-deploy', ledger=str(ledger), subnets=['ro-net'])
+    new, check, deployed, delete = run(fresh_calls, collections_path, tmp_path, on_subnet('vmf-ro', ledger, 'ro-net'),
+                                       dict(on_subnet('vmf-ro', ledger, 'ro-net'), _check_mode=True), deploy,
+                                       dict(name='vmf-ro-kept', datacenter='DC0', state='absent', ledger=str(ledger)), unprivileged=True)
+    read_only = 'ledger %s is read-only' % ledger
+    for outcome in (new, check, deployed):      # the vm module, its check mode, and vm_deploy placing by subnet: no clone
+        assert outcome.status == 'failed' and read_only in outcome.msg and outcome.mutating == {}, outcome.msg
+    assert delete.status == 'failed' and delete.mutating == {} and delete.msg.startswith(
+        'VM /DC0/vm/vmf-ro-kept is not deleted: its addresses could not be released, because ' + read_only), delete.msg
+    assert vm_props(service_instance, 'vmf-ro')[0] is None and vm_props(service_instance, 'vmf-ro-deploy')[0] is None
+    assert vm_props(service_instance, 'vmf-ro-kept')[0] is not None and ledger.read_bytes() == before
+
+
+def test_the_hold_back_of_released_addresses_is_set_per_subnet(fresh_calls, service_instance, collections_path, tmp_path):
+    ledger = tmp_path / 'ledger.sqlite'
+    outcomes = run(fresh_calls, collections_path, tmp_path,
+                   declare(ledger, subnet('held-net', 97), subnet('quick-net', 98, hold_back=0)),
+                   on_subnet('vmf-held-1', ledger, 'held-net'), on_subnet('vmf-quick-1', ledger, 'quick-net'),
+                   dict(name='vmf-held-1', datacenter='DC0', state='absent', ledger=str(ledger)),
+                   dict(name='vmf-quick-1', datacenter='DC0', state='absent', ledger=str(ledger)),
+                   on_subnet('vmf-held-2', ledger, 'held-net'), on_subnet('vmf-quick-2', ledger, 'quick-net'))
+    assert all(outcome.status == 'ok' for outcome in outcomes), [outcome.msg for outcome in outcomes]
+    addresses = [outcome.result['allocations'][0]['address'] for outcome in outcomes if outcome.result.get('allocations')]
+    # the default 30 s keep 10.97.0.10 from the next VM; hold_back: 0 hands 10.98.0.10 out again at once
+    assert addresses == ['10.97.0.10/24', '10.98.0.10/24', '10.97.0.11/24', '10.98.0.10/24']

@@ -33,10 +33,10 @@ class Outcome(harness.StepOutcome):
         return self.result.get('steps', {})
 
 
-def run(sim, collections_path, tmp_path, *steps):
+def run(sim, collections_path, tmp_path, *steps, unprivileged=False):
     """The vm module once per step (module arguments, plus run_steps' _check_mode, _module and _faults) in one playbook."""
     return harness.run_steps(sim, 'guestnet.vsphere.vm', steps, collections_path=collections_path, workdir=tmp_path / ('run%d' % next(_RUNS)),
-                             outcome=Outcome)
+                             outcome=Outcome, unprivileged=unprivileged)
 
 
 def vm_props(si, name, paths=('runtime.powerState', 'config.extraConfig', 'config.hardware.device', 'guest.net', 'guest.hostName',

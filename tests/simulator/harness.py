@@ -498,13 +498,15 @@ class PlaybookResult:
 
 
 def run_playbook(sim, tasks=None, playbook=None, extra_vars=None, inventory=None, env=None, collections_path=None,
-                 module_defaults='auto', verbosity=0, timeout=900, check=False, ansible_playbook=None, workdir=None):
+                 module_defaults='auto', verbosity=0, timeout=900, check=False, ansible_playbook=None, workdir=None, unprivileged=False):
     """Run ansible-playbook against the staged collection, connected to `sim`.
 
     tasks: a list of task dicts, run in one play on localhost with module_defaults for group/guestnet.vsphere.vmware
     (when module_defaults is True, or 'auto' and meta/runtime.yml declares the group); or playbook: a path.
     The connection is also in the environment (VMWARE_*, SSL_CERT_FILE) for modules' env fallbacks.
     workdir (default: a new temp dir, left for inspection) holds the playbook, results and ansible's temp files.
+    unprivileged: when run as root, without the capabilities that let root write any file (setpriv drops
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH), so a read-only file is read-only to the modules.
     """
     if (tasks is None) == (playbook is None):
         raise TypeError('give tasks or playbook')
@@ -538,6 +540,8 @@ def run_playbook(sim, tasks=None, playbook=None, extra_vars=None, inventory=None
     })
     run_env.update(env or {})
     cmd = [ansible_playbook or find_ansible_playbook(), str(playbook)]
+    if unprivileged and os.geteuid() == 0:
+        cmd = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search'] + cmd
     if inventory:
         cmd += ['-i', str(inventory)]
     if extra_vars:
@@ -578,7 +582,7 @@ class StepOutcome:
         return sorted(method for method in self.calls if method in methods)
 
 
-def run_steps(sim, module, steps, collections_path=None, workdir=None, outcome=StepOutcome):
+def run_steps(sim, module, steps, collections_path=None, workdir=None, outcome=StepOutcome, unprivileged=False):
     """Run `module` once per step in ONE playbook and count each step's SOAP calls.
 
     steps: module arguments; the keys `_check_mode` (run in check mode), `_module` (another module for this step) and
@@ -606,7 +610,7 @@ def run_steps(sim, module, steps, collections_path=None, workdir=None, outcome=S
         tasks += [task, admin('calls %d' % index, '/_calls', 'DELETE')]
         if faults:
             tasks.append(admin('clear the faults %d' % index, '/_faults', 'DELETE'))
-    result = run_playbook(sim, tasks=tasks, collections_path=collections_path, workdir=workdir)
+    result = run_playbook(sim, tasks=tasks, collections_path=collections_path, workdir=workdir, unprivileged=unprivileged)
     if result.returncode != 0:
         raise SimulatorError('playbook failed (rc %d):\n%s%s' % (result.returncode, result.stdout, result.stderr))
     out = []

@@ -390,9 +390,10 @@ def test_placement_prefers_primary_and_uses_additional_port_groups(path: str) ->
     assert [(item['host'], item['portgroups']) for item in placement(snapshot, subnets, ['web', 'db'])] == [('h1', [WEB, DV1]), ('h2', [WEB, DB])]
     assert [item['host'] for item in placement(snapshot, subnets, ['dv', 'db'])] == ['h1']
     assert placement(snapshot, subnets, ['web'], datacenter='DC1') == []
-    with pytest.raises(LedgerError, match=r'^subnet\(s\) nope are not declared in the ledger$'):
+    with pytest.raises(LedgerError, match=r'^subnet nope is not declared in the ledger; declare it with guestnet.vsphere.subnet_sync$'):
         placement(snapshot, subnets, ['nope'])
-    with pytest.raises(LedgerError, match=r'^subnet\(s\) nope, nix are not declared in ledger %s$' % re.escape(path)):
+    with pytest.raises(LedgerError, match=r'^subnets nope, nix are not declared in ledger %s; declare them with guestnet\.vsphere\.subnet_sync$'
+                       % re.escape(path)):
         placement(snapshot, subnets, ['web', 'nope', 'nix'], ledger=path)
 
 
