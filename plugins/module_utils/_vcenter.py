@@ -62,7 +62,9 @@ class TransportError(VCenterError):
                  note: str = '') -> None:
         self.endpoint, self.method, self.target, self.reason, self.sent, self.attempts = endpoint, method, target, reason, sent, attempts
         self.what, self.note = what, note
-        on = ' on %s %s' % (type(target).__name__.rsplit('.', 1)[-1], target._moId) if isinstance(target, vim.ManagedEntity) else ''  # pylint: disable=protected-access
+        on = ''
+        if isinstance(target, vim.ManagedEntity):   # a VM, a template: the object the call was about
+            on = ' on %s %s' % (type(target).__name__.rsplit('.', 1)[-1], target._moId)  # pylint: disable=protected-access
         text = '%slost the connection to vCenter %s during %s%s: %s' % ('%s failed: ' % what if what else '', endpoint, method, on, reason)
         if may_repeat(method):
             text += ' (sent %d times over %.1f s)' % (attempts, time.monotonic() - sent)

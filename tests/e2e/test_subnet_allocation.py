@@ -145,7 +145,8 @@ def test_placement_by_subnet_and_release_on_delete(simulator, service_instance, 
     assert nowhere['failed'] and "subnets: ['nowhere-net'] no host of DC0_C0 reaches a port group of each of them" in nowhere['msg'], nowhere
     assert not MUTATING & set(calls)
     unknown, calls = results['unknown']
-    assert unknown['failed'] and 'subnet no-such-net is not declared in ledger %s; declare it with guestnet.vsphere.subnet_sync' % ledger in unknown['msg'], unknown
+    expected = 'subnet no-such-net is not declared in ledger %s; declare it with guestnet.vsphere.subnet_sync' % ledger
+    assert unknown['failed'] and expected in unknown['msg'], unknown
     assert not MUTATING & set(calls)
 
     address = results['network'][0]['allocations'][0]['address']

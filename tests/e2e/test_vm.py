@@ -19,7 +19,6 @@ import pytest
 
 import guest
 import guest_agent
-import harness
 from vmrun import extra, nics, remove_vms, run, vm_props
 
 vim = pytest.importorskip('pyVmomi').vim
