@@ -40,8 +40,9 @@ RETRY_DELAYS = (0.5, 1.0, 2.0)
 # sent). CloneVM_Task is not: its task belongs to the template, which other runs clone at the same time.
 NO_LOOKUP_TASKS = frozenset(('CloneVM_Task',))
 
-# How much earlier than the call (by vCenter's clock) a task may have been queued and still be the call's.
-LOOKUP_SLACK_SECONDS = 2.0
+# How much earlier than the call was sent (by vCenter's clock as the login told it) a task may have been queued and
+# still be the call's: what the estimate of vCenter's clock may be off by. A task queued before the call is not its.
+LOOKUP_SLACK_SECONDS = 0.5
 
 # Proxy answers that mean "vCenter did not answer", as opposed to a wrong URL or a refused login.
 _GATEWAY_STATUSES = ('502', '503', '504')

@@ -67,7 +67,7 @@ class TransportError(VCenterError):
             on = ' on %s %s' % (type(target).__name__.rsplit('.', 1)[-1], target._moId)  # pylint: disable=protected-access
         text = '%slost the connection to vCenter %s during %s%s: %s' % ('%s failed: ' % what if what else '', endpoint, method, on, reason)
         if may_repeat(method):
-            text += ' (sent %d times over %.1f s)' % (attempts, time.monotonic() - sent)
+            text += ' (sent %d times over %.1f s)' % (attempts, time.time() - sent)
         else:
             text += ('; vCenter may have carried it out, and a call that changes something is never sent twice: run again, and the run '
                      'goes on from what vCenter shows')
@@ -90,7 +90,7 @@ def guard_transport(stub: Any, endpoint: str, sleep: Callable[[float], None] = t
     def invoke_method(mo: Any, info: Any, args: Any, *outer_stub: Any) -> Any:
         method = info.wsdlName
         delays = list(RETRY_DELAYS) if may_repeat(method) else []
-        sent, attempts = time.monotonic(), 0
+        sent, attempts = time.time(), 0      # wall time: the look-up of a lost task compares it with vCenter's clock
         while True:
             attempts += 1
             try:
@@ -291,6 +291,7 @@ class VCenterClient:
         self._content: Any = None
         self._filter: Any = None
         self._tasks: Set[str] = set()     # the tasks this session started: never taken for a lost one
+        self._clock_offset: Optional[float] = None   # vCenter's clock minus ours (from the login), for the look-up of a lost task
 
     # -- session -------------------------------------------------------------------------------
     def __enter__(self) -> 'VCenterClient':
@@ -313,7 +314,7 @@ class VCenterClient:
             guard_transport(stub, self.endpoint)
             si = vim.ServiceInstance('ServiceInstance', stub)
             content = si.RetrieveContent()
-            content.sessionManager.Login(params.username, params.password, None)
+            session = content.sessionManager.Login(params.username, params.password, None)
         except vim.fault.InvalidLogin:
             raise VCenterError('cannot log in to %s as %s: the user name or password is wrong' % (self.endpoint, params.username)) from None
         except TransportError as error:
@@ -321,6 +322,9 @@ class VCenterClient:
         except Exception as error:  # pylint: disable=broad-except
             raise VCenterError('cannot connect to %s: %s' % (self.endpoint, describe_fault(error))) from None
         self.si, self._content = si, content
+        login_time = getattr(session, 'loginTime', None)
+        if login_time is not None:   # stamped before the answer left vCenter: our estimate of its clock errs early, never late
+            self._clock_offset = login_time.timestamp() - time.time()
 
     @property
     def endpoint(self) -> str:
@@ -491,10 +495,14 @@ class VCenterClient:
 
     def _lost_task(self, error: TransportError) -> Any:
         """The task a call whose answer was lost started: on the same object, queued since the call was sent (by vCenter's
-        clock), not one of ours. Two reads; raises `error` (with what vCenter shows) when there is not exactly one."""
+        clock, known from the login; else one more read), not one of ours. One read of the recent tasks; raises `error`
+        (with what vCenter shows) when there is not exactly one."""
         try:
-            now = self.call('reading the time of vCenter', self.si.CurrentTime)
-            since = now - datetime.timedelta(seconds=time.monotonic() - error.sent + LOOKUP_SLACK_SECONDS)
+            if self._clock_offset is not None:
+                since = datetime.datetime.fromtimestamp(error.sent + self._clock_offset - LOOKUP_SLACK_SECONDS, datetime.timezone.utc)
+            else:
+                now = self.call('reading the time of vCenter', self.si.CurrentTime)
+                since = now - datetime.timedelta(seconds=time.time() - error.sent + LOOKUP_SLACK_SECONDS)
             spec = filter_spec([self.content.taskManager], {'Task': ['info.entity', 'info.queueTime']},
                                select=traversal_specs([('TaskManager', 'recentTask', [])]), skip_roots=True)
             recent = self.retrieve([spec], 'looking up the task of %s' % error.method)

@@ -49,6 +49,7 @@ type faultRule struct {
 	Message string `json:"message,omitempty"`
 	Mode    string `json:"mode"`
 	After   bool   `json:"after,omitempty"`
+	Skip    int    `json:"skip,omitempty"` // let this many matching calls through first
 	Hits    int    `json:"hits"`
 }
 
@@ -339,6 +340,9 @@ func completeRule(rule *faultRule) error {
 	if rule.Count == 0 || rule.Count < -1 {
 		return fmt.Errorf("count must be >= 1, or -1 for every call until DELETE /_faults")
 	}
+	if rule.Skip < 0 {
+		return fmt.Errorf("skip must be >= 0")
+	}
 	if rule.Mode == "" {
 		rule.Mode = "soap"
 		if strings.HasSuffix(rule.Method, "_Task") {
@@ -401,6 +405,10 @@ func (f *front) matchFault(method string, this types.ManagedObjectReference) *fa
 			continue
 		}
 		if rule.Object != "" && rule.Object != "*" && rule.Object != name && rule.Object != this.Value && rule.Object != this.String() {
+			continue
+		}
+		if rule.Skip > 0 {
+			rule.Skip--
 			continue
 		}
 		rule.Hits++

@@ -205,16 +205,17 @@ class Simulator:
         """Reset the counters; returns the counts before the reset."""
         return self.admin('DELETE', '/_calls')
 
-    def inject_fault(self, method, obj=None, count=1, fault=None, message=None, mode=None, after=None):
+    def inject_fault(self, method, obj=None, count=1, fault=None, message=None, mode=None, after=None, skip=None):
         """Make `method` on the object named `obj` (name or moid; None = any) fail the next `count` times (-1 = always).
 
         mode 'task' (default for *_Task methods) returns a task that ends in error; 'soap' answers a SOAP fault.
         fault is a vim fault type name (default SystemError, ToolsUnavailable for *Guest methods).
         Transport modes: 'http502', 'http503', 'http504' (a proxy's error page), 'eof' (the connection closes without
         TLS close_notify), 'reset' (TCP RST); after=True: vCenter carries the call out and the answer is lost.
+        skip: let that many matching calls through before the rule applies.
         """
         rule = {'method': method, 'count': count}
-        for key, value in (('object', obj), ('fault', fault), ('message', message), ('mode', mode), ('after', after)):
+        for key, value in (('object', obj), ('fault', fault), ('message', message), ('mode', mode), ('after', after), ('skip', skip)):
             if value is not None:
                 rule[key] = value
         return self.admin('POST', '/_faults', rule)

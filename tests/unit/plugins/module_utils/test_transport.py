@@ -10,6 +10,7 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import datetime
 import http.client
 import socket
 import ssl
@@ -119,3 +120,22 @@ def test_a_clone_whose_answer_was_lost_is_not_looked_up(fake):
         client.run_task('cloning template linux-template to VM new01', template.CloneVM_Task, folder=fake.objects['group-v1'], name='new01',
                         spec=to_vmodl({'_type': 'vim.vm.CloneSpec', 'template': False, 'powerOn': False, 'location': {'_type': 'vim.vm.RelocateSpec'}}))
     assert fake.calls['CloneVM_Task'] == 1 and fake.calls['CurrentTime'] == 0
+
+
+def test_with_the_clock_from_the_login_the_look_up_is_one_read_and_an_older_task_is_not_taken(fake):
+    client, dummy = guarded(fake)
+    client._clock_offset = 0.0  # pylint: disable=protected-access  # as the login sets it: vCenter's clock is ours here
+    vm = fake.objects['vm-2']
+    spec = to_vmodl({'_type': 'vim.vm.ConfigSpec', 'annotation': 'x'})
+    other = fake.client()       # another run's task on the same VM, a few seconds before ours
+    other.run_task('reconfiguring VM web01', vm.ReconfigVM_Task, spec=spec, check_first=True)
+    earlier = fake.props['TaskManager']['recentTask'][-1]
+    fake.set(earlier, info__queueTime=fake.get(earlier, 'info.queueTime') - datetime.timedelta(seconds=5))
+    fake.calls.clear()
+    fake.transport['ReconfigVM_Task'].append((False, lost()))     # ours never reached vCenter
+    with pytest.raises(TransportError, match='vCenter shows no task of it$'):
+        client.run_task('reconfiguring VM web01', vm.ReconfigVM_Task, spec=spec)
+    assert dict(fake.calls) == {'ReconfigVM_Task': 1, 'RetrievePropertiesEx': 1}
+    fake.transport['ReconfigVM_Task'].append((True, lost()))      # ours did
+    client.run_task('reconfiguring VM web01', vm.ReconfigVM_Task, spec=spec, check_first=True)
+    assert fake.calls['ReconfigVM_Task'] == 2 and fake.calls['CurrentTime'] == 0
