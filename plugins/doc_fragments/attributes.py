@@ -29,3 +29,19 @@ attributes:
     membership:
       - guestnet.vsphere.vmware
 '''
+
+    # The modules' action plugins (plugin_utils/_in_process.py).
+    ACTION = r'''
+options: {}
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details:
+      - "The module runs in the controller's own process, with no module process, when the task runs on the controller
+        (C(delegate_to: localhost) or C(connection: local)), without C(become), C(async) or C(environment), with no
+        C(ansible_python_interpreter) other than the controller's Python, and pyVmomi importable by it. That saves a
+        Python start and the imports per task (most of the controller's CPU per VM in a fleet)."
+      - Otherwise the module is sent and run as usual. The options, the result, the warnings and the masking of secrets
+        are the same either way.
+'''

@@ -35,6 +35,7 @@ extends_documentation_fragment:
   - guestnet.vsphere.connection
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
+  - guestnet.vsphere.attributes.action
 attributes:
   check_mode:
     support: full
@@ -419,13 +420,16 @@ changes:
 '''
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import subnet_sync_argument_spec
-from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
+from ansible_collections.guestnet.vsphere.plugins.module_utils._entry import ModuleEntry
+from ansible_collections.guestnet.vsphere.plugins.module_utils._module import run_module
 from ansible_collections.guestnet.vsphere.plugins.module_utils._step_subnets import SubnetRequest, sync_subnets
 
 
+ENTRY = ModuleEntry(subnet_sync_argument_spec, SubnetRequest.of, sync_subnets, checks=dict(required_if=[('purge', True, ['subnets'])]))
+
+
 def main():
-    module = GuestnetModule(argument_spec=subnet_sync_argument_spec(), supports_check_mode=True, required_if=[('purge', True, ['subnets'])])
-    module.run(lambda: SubnetRequest.of(module.params), sync_subnets)
+    run_module(ENTRY)
 
 
 if __name__ == '__main__':

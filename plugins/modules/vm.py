@@ -38,6 +38,7 @@ extends_documentation_fragment:
   - guestnet.vsphere.bootstrap
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
+  - guestnet.vsphere.attributes.action
 attributes:
   check_mode:
     support: full
@@ -319,7 +320,8 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
     network_spec_argument_spec,
     nic_argument_spec,
 )
-from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
+from ansible_collections.guestnet.vsphere.plugins.module_utils._entry import ModuleEntry
+from ansible_collections.guestnet.vsphere.plugins.module_utils._module import run_module
 from ansible_collections.guestnet.vsphere.plugins.module_utils._reconcile import VmRequest, reconcile
 
 
@@ -346,9 +348,11 @@ def argument_spec():
     return spec
 
 
+ENTRY = ModuleEntry(argument_spec, VmRequest.of, reconcile)
+
+
 def main():
-    module = GuestnetModule(argument_spec(), supports_check_mode=True)
-    module.run(lambda: VmRequest.of(module.params), reconcile)
+    run_module(ENTRY)
 
 
 if __name__ == '__main__':

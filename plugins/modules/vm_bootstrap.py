@@ -52,6 +52,7 @@ extends_documentation_fragment:
   - guestnet.vsphere.bootstrap
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
+  - guestnet.vsphere.attributes.action
 attributes:
   check_mode:
     support: full
@@ -290,7 +291,8 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
     vm_selector_argument_spec,
     vm_selector_one_of,
 )
-from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
+from ansible_collections.guestnet.vsphere.plugins.module_utils._entry import ModuleEntry
+from ansible_collections.guestnet.vsphere.plugins.module_utils._module import run_module
 from ansible_collections.guestnet.vsphere.plugins.module_utils._step_bootstrap import BootstrapRequest, ensure_bootstrap
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vm_handle import Selector
 
@@ -302,11 +304,13 @@ def argument_spec():
     return spec
 
 
+ENTRY = ModuleEntry(argument_spec, lambda params: (Selector.of(params), BootstrapRequest.of(params)),
+                    lambda ctx, request: ensure_bootstrap(ctx, *request),
+                    checks=dict(required_one_of=vm_selector_one_of(), mutually_exclusive=vm_selector_one_of()))
+
+
 def main():
-    module = GuestnetModule(argument_spec(), supports_check_mode=True, required_one_of=vm_selector_one_of(),
-                            mutually_exclusive=vm_selector_one_of())
-    module.run(lambda: (Selector.of(module.params), BootstrapRequest.of(module.params)),
-               lambda ctx, request: ensure_bootstrap(ctx, *request))
+    run_module(ENTRY)
 
 
 if __name__ == '__main__':

@@ -68,6 +68,7 @@ extends_documentation_fragment:
   - guestnet.vsphere.deploy
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
+  - guestnet.vsphere.attributes.action
 attributes:
   check_mode:
     support: full
@@ -199,7 +200,8 @@ vm:
 '''
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import deploy_argument_spec
-from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
+from ansible_collections.guestnet.vsphere.plugins.module_utils._entry import ModuleEntry
+from ansible_collections.guestnet.vsphere.plugins.module_utils._module import run_module
 from ansible_collections.guestnet.vsphere.plugins.module_utils._step_deploy import DeployRequest, ensure_deployed
 
 
@@ -216,9 +218,11 @@ def argument_spec():
     return spec
 
 
+ENTRY = ModuleEntry(argument_spec, DeployRequest.of, ensure_deployed)
+
+
 def main():
-    module = GuestnetModule(argument_spec(), supports_check_mode=True)
-    module.run(lambda: DeployRequest.of(module.params), ensure_deployed)
+    run_module(ENTRY)
 
 
 if __name__ == '__main__':

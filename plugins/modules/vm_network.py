@@ -65,6 +65,7 @@ extends_documentation_fragment:
   - guestnet.vsphere.network_spec
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
+  - guestnet.vsphere.attributes.action
 attributes:
   check_mode:
     support: full
@@ -277,7 +278,8 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
     vm_selector_one_of,
 )
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
-from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
+from ansible_collections.guestnet.vsphere.plugins.module_utils._entry import ModuleEntry
+from ansible_collections.guestnet.vsphere.plugins.module_utils._module import run_module
 from ansible_collections.guestnet.vsphere.plugins.module_utils._step_nics import NicRequest, ensure_network
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vm_handle import Selector
 
@@ -296,10 +298,12 @@ def prepare(params):
     return Selector.of(params), NicRequest.of(params), wait['timeout'] if wait is not None else None
 
 
+ENTRY = ModuleEntry(argument_spec, prepare, lambda ctx, request: ensure_network(ctx, *request),
+                    checks=dict(required_one_of=vm_selector_one_of(), mutually_exclusive=vm_selector_one_of()))
+
+
 def main():
-    module = GuestnetModule(argument_spec(), supports_check_mode=True, required_one_of=vm_selector_one_of(),
-                            mutually_exclusive=vm_selector_one_of())
-    module.run(lambda: prepare(module.params), lambda ctx, request: ensure_network(ctx, *request))
+    run_module(ENTRY)
 
 
 if __name__ == '__main__':

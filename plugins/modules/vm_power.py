@@ -91,6 +91,7 @@ extends_documentation_fragment:
   - guestnet.vsphere.vm_selector
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
+  - guestnet.vsphere.attributes.action
 attributes:
   check_mode:
     support: full
@@ -243,7 +244,8 @@ restart:
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils import _power
 from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import vm_selector_argument_spec, vm_selector_one_of
-from ansible_collections.guestnet.vsphere.plugins.module_utils._module import GuestnetModule
+from ansible_collections.guestnet.vsphere.plugins.module_utils._entry import ModuleEntry
+from ansible_collections.guestnet.vsphere.plugins.module_utils._module import run_module
 from ansible_collections.guestnet.vsphere.plugins.module_utils._step_power import PowerRequest, ensure_power
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vm_handle import Selector
 
@@ -261,10 +263,13 @@ def argument_spec():
     return spec
 
 
+ENTRY = ModuleEntry(argument_spec, lambda params: (Selector.of(params), PowerRequest.of(params)),
+                    lambda ctx, request: ensure_power(ctx, *request),
+                    checks=dict(required_one_of=vm_selector_one_of(), mutually_exclusive=vm_selector_one_of()))
+
+
 def main():
-    module = GuestnetModule(argument_spec(), supports_check_mode=True,
-                            required_one_of=vm_selector_one_of(), mutually_exclusive=vm_selector_one_of())
-    module.run(lambda: (Selector.of(module.params), PowerRequest.of(module.params)), lambda ctx, request: ensure_power(ctx, *request))
+    run_module(ENTRY)
 
 
 if __name__ == '__main__':

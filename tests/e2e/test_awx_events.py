@@ -49,18 +49,22 @@ HOSTS = {
 }
 
 
-def run_job(sim, collections_path, tmp_path, name, check):
-    """One job: ansible-runner's run() of a project playbook that imports guestnet.vsphere.provision, at -vvv."""
+def run_job(sim, collections_path, tmp_path, name, check, module_process=False):
+    """One job: ansible-runner's run() of a project playbook that imports guestnet.vsphere.provision, at -vvv; the vm
+    tasks in the controller's process, or (module_process) as module processes, their payloads kept in private/remote."""
     private = tmp_path / name
     (private / 'project').mkdir(parents=True)
     (private / 'inventory').mkdir()
     (private / 'project' / 'provision.yml').write_text(yaml.safe_dump([{'import_playbook': 'guestnet.vsphere.provision'}]), encoding='utf-8')
     hosts = {host: dict(values, guestnet_wait_timeout=0) for host, values in HOSTS.items()}
+    if module_process:
+        hosts.update(json.loads(harness.module_process_inventory(private).read_text(encoding='utf-8'))['all']['hosts'])
     (private / 'inventory' / 'hosts.yml').write_text(yaml.safe_dump({'all': {'hosts': hosts}}), encoding='utf-8')
     envvars = dict(sim.env(), VMWARE_PASSWORD=VCENTER_PASSWORD, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_LOCALHOST_WARNING='false',
-                   ANSIBLE_HOME=str(private / '.ansible'), PATH=os.environ.get('PATH', ''))
+                   ANSIBLE_HOME=str(private / '.ansible'), PATH=os.environ.get('PATH', ''),
+                   ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TEMP=str(private / 'remote-tmp'))
     runner = ansible_runner.run(private_data_dir=str(private), playbook='provision.yml', verbosity=3, envvars=envvars, quiet=True,
-                                cmdline='--check' if check else None, timeout=900)
+                                cmdline='--check' if check else None, timeout=900, limit='awx-*')  # not localhost
     return runner
 
 
@@ -77,12 +81,16 @@ def cleanup(service_instance):
                 pass
 
 
-@pytest.mark.parametrize('check', [True, False], ids=['check-job', 'run-job'])
-def test_no_job_event_holds_a_secret(simulator, collections_path, tmp_path, check):
-    runner = run_job(simulator, collections_path, tmp_path, 'check' if check else 'run', check)
+@pytest.mark.parametrize('check, module_process', [(True, False), (False, False), (False, True)],
+                         ids=['check-job', 'run-job', 'run-job-module-process'])
+def test_no_job_event_holds_a_secret(simulator, collections_path, tmp_path, check, module_process):
+    name = ('check' if check else 'run') + ('-module' if module_process else '')
+    runner = run_job(simulator, collections_path, tmp_path, name, check, module_process)
     events = list(runner.events)
     stdout = Path(runner.stdout.name).read_text(encoding='utf-8')
     assert runner.rc == 0 and runner.status == 'successful', stdout[-4000:]
+    # the way the vm tasks ran: module processes leave their AnsiballZ payloads (ANSIBLE_KEEP_REMOTE_FILES)
+    assert harness.module_payloads(tmp_path / name, 'vm') == (len(HOSTS) if module_process else 0)
     secrets = (ADMIN_PASSWORD, JOIN_PASSWORD, USER_DATA_SECRET, VCENTER_PASSWORD)
     # the events do carry the bootstrap (its options, masked, and the documents, redacted): the search below is not vacuous
     assert any('joiner' in json.dumps(event) and 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in json.dumps(event) for event in events)

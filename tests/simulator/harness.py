@@ -26,6 +26,7 @@ import select
 import shutil
 import ssl
 import subprocess
+import shlex
 import sys
 import tempfile
 import time
@@ -560,6 +561,25 @@ def run_playbook(sim, tasks=None, playbook=None, extra_vars=None, inventory=None
     return result
 
 
+def module_process_inventory(workdir):
+    """An inventory whose localhost runs modules with another Python (a script that execs this one), so the action
+    plugins send the module instead of running it in the controller's process."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    python = workdir / 'another-python'
+    python.write_text('#!/bin/sh\nexec %s "$@"\n' % shlex.quote(sys.executable), encoding='utf-8')
+    python.chmod(0o755)
+    inventory = workdir / 'inventory.json'
+    inventory.write_text(json.dumps({'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': str(python)}}}}),
+                         encoding='utf-8')
+    return inventory
+
+
+def module_payloads(workdir, module):
+    """How many times `module` (short name) was sent as a module process: the AnsiballZ payloads that
+    ANSIBLE_KEEP_REMOTE_FILES kept (run_steps keeps them under workdir/remote-tmp)."""
+    return len(list((Path(workdir) / 'remote-tmp').glob('*/AnsiballZ_%s.py' % module)))
+
+
 class StepOutcome:
     """One step of run_steps: the task's status and result, and the SOAP calls it made."""
 
@@ -583,13 +603,15 @@ class StepOutcome:
         return sorted(method for method in self.calls if method in methods)
 
 
-def run_steps(sim, module, steps, collections_path=None, workdir=None, outcome=StepOutcome, unprivileged=False):
+def run_steps(sim, module, steps, collections_path=None, workdir=None, outcome=StepOutcome, unprivileged=False, module_process=False):
     """Run `module` once per step in ONE playbook and count each step's SOAP calls.
 
     steps: module arguments; the keys `_check_mode` (run in check mode), `_module` (another module for this step) and
     `_faults` (fault rules as inject_fault takes them, in force for this step only) are ours. Each step runs with diff
     on and ignore_errors, followed by a `uri` task that takes (and resets) the simulator's counters (DELETE /_calls
     and /_faults are plain HTTP, not SOAP calls).
+    module_process: run our modules as module processes (localhost in the inventory names another Python: a script
+    that runs this one), not in the controller's process (the action plugins' default on localhost).
     Returns one `outcome` (StepOutcome or a subclass) per step.
     """
     def admin(name, path, method, body=None):
@@ -611,7 +633,10 @@ def run_steps(sim, module, steps, collections_path=None, workdir=None, outcome=S
         tasks += [task, admin('calls %d' % index, '/_calls', 'DELETE')]
         if faults:
             tasks.append(admin('clear the faults %d' % index, '/_faults', 'DELETE'))
-    result = run_playbook(sim, tasks=tasks, collections_path=collections_path, workdir=workdir, unprivileged=unprivileged)
+    workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix='guestnet-steps-'))
+    inventory = module_process_inventory(workdir) if module_process else None
+    result = run_playbook(sim, tasks=tasks, collections_path=collections_path, workdir=workdir, unprivileged=unprivileged, inventory=inventory,
+                          env={'ANSIBLE_KEEP_REMOTE_FILES': '1', 'ANSIBLE_REMOTE_TEMP': str(workdir / 'remote-tmp')})
     if result.returncode != 0:
         raise SimulatorError('playbook failed (rc %d):\n%s%s' % (result.returncode, result.stdout, result.stderr))
     out = []
