@@ -508,7 +508,8 @@ Every run is one `ansible-playbook` process; its wall time includes Ansible's ow
 
 - **provision one VM**: clone `linux-template` in DC0_C0, two vmxnet3 NICs with static IPv4 (`VM Network` with a
   gateway, and the standard port group `BENCH-PG`), LinuxPrep with host name, domain and DNS server, power on.
-  Ours: `ansible-playbook guestnet.vsphere.provision` (the `provision` role: one `guestnet.vsphere.vm` task per VM;
+  Ours: `ansible-playbook guestnet.vsphere.provision` (the `provision` role: one `guestnet.vsphere.vm` task per VM,
+  delegated to localhost, so its action plugin runs it in the controller's process rather than as a module process;
   `guestnet_wait_timeout: 0`). Peer: one `community.vmware.vmware_guest` task with
   `networks`, `customization` and `state: poweredon`. Neither waits for the guest: both wait for their vCenter tasks
   only (vmware_guest's `wait_for_ip_address` and `wait_for_customization` are off by default, and the role's guest
@@ -548,7 +549,10 @@ group `BENCH-PG`, a setup both tools handle; ours handles the other cases as wel
 Apart from the added latency the simulator answers in microseconds, so a run's wall time is about its CPU time
 (Ansible's controller, its forks and the modules' Python with pyVmomi; the CPU columns) spread over the machine's
 cores, plus its SOAP calls in sequence × the latency (the calls columns). The calls do not depend on the machine;
-the CPU time does, and on this shared 2-core machine a fleet with 10 forks is bound by it. Against a real vCenter
+the CPU time does, and on this shared 2-core machine a fleet with 10 forks is bound by it. Most of a module task's
+CPU time is its module process: a Python start, the AnsiballZ payload and the imports (Ansible's module_utils,
+pyVmomi, the collection's code), about half a CPU-second each; our action plugins skip it for tasks that run on the
+controller and import the collection's code once per run, before Ansible forks its workers. Against a real vCenter
 each call also costs vCenter's own work, which the simulator leaves out.
 '''
 

@@ -22,10 +22,9 @@ import pytest
 import yaml
 
 import harness
+from vmrun import remove_vms
 
 ansible_runner = pytest.importorskip('ansible_runner')
-vim = pytest.importorskip('pyVmomi').vim
-vmodl = pytest.importorskip('pyVmomi').vmodl
 
 ADMIN_PASSWORD = 'Adm1n-Runner-S3cret'
 JOIN_PASSWORD = 'J0in-Runner-S3cret'
@@ -69,16 +68,9 @@ def run_job(sim, collections_path, tmp_path, name, check, module_process=False):
 
 
 @pytest.fixture(scope='module', autouse=True)
-def cleanup(service_instance):
+def cleanup(service_instance, simulator):
     yield
-    for vm, props in harness.retrieve_view(service_instance, vim.VirtualMachine, ['name', 'runtime.powerState']):
-        if props['name'].startswith('awx-'):
-            try:
-                if props['runtime.powerState'] != 'poweredOff':
-                    harness.wait_task(service_instance, vm.PowerOffVM_Task())
-                harness.wait_task(service_instance, vm.Destroy_Task())
-            except vmodl.MethodFault:
-                pass
+    remove_vms(service_instance, simulator, 'awx-')
 
 
 @pytest.mark.parametrize('check, module_process', [(True, False), (False, False), (False, True)],
