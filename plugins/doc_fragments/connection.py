@@ -14,8 +14,11 @@ class ModuleDocFragment(object):
 options:
   hostname:
     description:
-      - The vCenter server's host name or IP address.
-      - If not set, the environment variable E(VMWARE_HOST) is used.
+      - The vCenter server's host name or IP address, optionally with a port, as V(vc.example.com:8443)
+        or, for an IPv6 address, V([2001:db8::1]:8443).
+      - If not set, the environment variable E(VMWARE_HOST) is used. AWX's and Automation Controller's
+        C(VMware vCenter) credential sets E(VMWARE_HOST) but has no port field, so a vCenter on a port
+        other than 443 is reached with its port in the credential's host, as V(vc.example.com:8443).
     type: str
   username:
     description:
@@ -32,9 +35,10 @@ options:
   port:
     description:
       - The vCenter HTTPS port.
-      - If not set, the environment variable E(VMWARE_PORT) is used.
+      - If not set, the environment variable E(VMWARE_PORT) is used; if that is not set either, the port
+        given in O(hostname), else V(443).
+      - A port given both here and in O(hostname) must be the same.
     type: int
-    default: 443
   validate_certs:
     description:
       - Verify the vCenter TLS certificate. Set to V(false) only for a lab.

@@ -26,7 +26,8 @@ def connection_argument_spec() -> Dict[str, Any]:
         hostname=dict(type='str', fallback=(env_fallback, ['VMWARE_HOST'])),
         username=dict(type='str', aliases=['user', 'admin'], fallback=(env_fallback, ['VMWARE_USER'])),
         password=dict(type='str', aliases=['pass', 'pwd'], no_log=True, fallback=(env_fallback, ['VMWARE_PASSWORD'])),
-        port=dict(type='int', default=443, fallback=(env_fallback, ['VMWARE_PORT'])),
+        # No default here: 443 unless the hostname names a port (ConnectionParams.from_module_params).
+        port=dict(type='int', fallback=(env_fallback, ['VMWARE_PORT'])),
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['VMWARE_VALIDATE_CERTS'])),
         ca_path=dict(type='path'),
         proxy_host=dict(type='str', fallback=(env_fallback, ['VMWARE_PROXY_HOST'])),

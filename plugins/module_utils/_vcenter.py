@@ -119,17 +119,54 @@ class ConnectionParams:
 
     @classmethod
     def from_module_params(cls, params: Mapping[str, Any]) -> 'ConnectionParams':
+        """The port is ``port`` (VMWARE_PORT), else the one in ``hostname`` (``host:port``, ``[IPv6]:port``: AWX's
+        vCenter credential injects VMWARE_HOST but has no port field), else 443."""
         missing = [name for name in ('hostname', 'username', 'password') if not params.get(name)]
         if missing:
             raise VCenterError('missing connection option(s): %s (or the environment variables %s)'
                                % (', '.join(missing), ', '.join(_ENV_NAMES[name] for name in missing)))
-        return cls(hostname=params['hostname'], username=params['username'], password=params['password'],
-                   port=int(params.get('port') or 443), validate_certs=bool(params.get('validate_certs', True)),
+        hostname, host_port = split_host_port(params['hostname'])
+        port = params.get('port')
+        if port is not None and host_port is not None and int(port) != host_port:
+            raise VCenterError('hostname %r names port %d but port is %s: give the port in one place'
+                               % (params['hostname'], host_port, port))
+        if port is None:
+            port = 443 if host_port is None else host_port
+        return cls(hostname=hostname, username=params['username'], password=params['password'],
+                   port=int(port), validate_certs=bool(params.get('validate_certs', True)),
                    ca_path=params.get('ca_path'), proxy_host=params.get('proxy_host'),
                    proxy_port=params.get('proxy_port'))
 
 
 _ENV_NAMES = {'hostname': 'VMWARE_HOST', 'username': 'VMWARE_USER', 'password': 'VMWARE_PASSWORD'}
+
+
+def split_host_port(value: str) -> Tuple[str, Optional[int]]:
+    """``vc.example.com:8443`` -> ('vc.example.com', 8443); ``[2001:db8::1]:8443`` -> ('2001:db8::1', 8443);
+    ``[2001:db8::1]`` and a bare IPv6 address ``2001:db8::1`` -> (address, None); a name alone -> (name, None).
+    A port that is not a number from 1 to 65535, or a URL, is a VCenterError that names the value."""
+    text = value.strip()
+    if '://' in text or '/' in text:
+        raise VCenterError('hostname %r: give the host name or address of vCenter, with an optional :port '
+                           '(vc.example.com:8443, [2001:db8::1]:8443), not a URL' % value)
+    if text.startswith('['):
+        address, bracket, rest = text[1:].partition(']')
+        if not bracket or not address or (rest and not rest.startswith(':')):
+            raise VCenterError('hostname %r: an IPv6 address with a port is written [address]:port, '
+                               'e.g. [2001:db8::1]:8443' % value)
+        return address, (_port_of(value, rest[1:]) if rest else None)
+    if text.count(':') > 1:        # a bare IPv6 address: no port can be told from it
+        return text, None
+    host, colon, port = text.partition(':')
+    if not host:
+        raise VCenterError('hostname %r: the host name is missing' % value)
+    return host, (_port_of(value, port) if colon else None)
+
+
+def _port_of(value: str, port: str) -> int:
+    if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
+        raise VCenterError('hostname %r: the port %r is not a number from 1 to 65535' % (value, port))
+    return int(port)
 
 
 def ssl_context(validate_certs: bool, ca_path: Optional[str] = None) -> ssl.SSLContext:
@@ -328,7 +365,8 @@ class VCenterClient:
 
     @property
     def endpoint(self) -> str:
-        return '%s:%s' % (self.params.hostname, self.params.port)
+        host = self.params.hostname
+        return '%s:%s' % ('[%s]' % host if ':' in host else host, self.params.port)
 
     def close(self) -> None:
         if self.si is not None:
