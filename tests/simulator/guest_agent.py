@@ -8,6 +8,7 @@
     .venv/bin/python tests/simulator/guest_agent.py --url https://127.0.0.1:8989/sdk --cert ca.pem --username user --password pass
     .venv/bin/python tests/simulator/guest_agent.py --background --pid-file build/demo/agent.pid --log-file build/demo/agent.log
     .venv/bin/python tests/simulator/guest_agent.py --stop --pid-file build/demo/agent.pid
+    .venv/bin/python tests/simulator/guest_agent.py --inspect web01 app01   # cloud-init's view of these VMs, as JSON
 
     with GuestAgent(sim, match='^web') as agent:   # in process (pytest): start() ... stop() in threads
         ...
@@ -504,6 +505,8 @@ def parse_args(argv):
     mode.add_argument('--foreground', action='store_true', help='run until SIGTERM/SIGINT (the default)')
     mode.add_argument('--background', action='store_true', help='start a detached agent, wait until it watches, exit (needs --pid-file)')
     mode.add_argument('--stop', action='store_true', help='stop the agent of --pid-file')
+    mode.add_argument('--inspect', nargs='+', metavar='VM', help="print cloud-init's view of these VMs' guestinfo (JSON, one object by VM name), "
+                      'decoded by cloud-init as a booting guest would; reports nothing to vCenter')
     parser.add_argument('--url', help='https://HOST:PORT/sdk (default: from VMWARE_HOST and VMWARE_PORT)')
     parser.add_argument('--cert', help='CA file to verify the simulator with (default: $SSL_CERT_FILE)')
     parser.add_argument('--insecure', action='store_true', help='do not verify the certificate (default when VMWARE_VALIDATE_CERTS=false)')
@@ -539,9 +542,26 @@ def main(argv=None):
     if args.stop:
         return stop(args.pid_file)
     url, username, password, cert = connection(args)
+    if args.inspect:
+        return inspect(attach(url, username, password, cert), args.inspect)
     if args.background:
         return background(args, url, username, password, cert)
     return foreground(args, url, username, password, cert)
+
+
+def inspect(sim, names):
+    """What a cloud-init guest makes of each VM's guestinfo (host name, interfaces with MACs and addresses, routes)."""
+    si = sim.connect()
+    views = {}
+    for name in names:
+        try:
+            view = guest.boot_cloud_init(si, name, report=False)
+        except (guest.GuestError, harness.SimulatorError) as exc:
+            views[name] = {'error': str(exc)}
+            continue
+        views[name] = {key: view[key] for key in ('host_name', 'fqdn', 'interfaces', 'unmatched_macs')}
+    print(json.dumps(views, indent=2, sort_keys=True))
+    return 1 if any('error' in view for view in views.values()) else 0
 
 
 def foreground(args, url, username, password, cert):
