@@ -36,11 +36,13 @@ from ansible.utils.vars import merge_hash
 from ansible_collections.guestnet.vsphere.plugins.module_utils._entry import ModuleEntry, run_entry
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import HAS_PYVMOMI
 
+# How the options become JSON on their way to a module process, so they reach the entry as the module gets them.
 try:
     from ansible.module_utils.common.json import Direction, get_module_encoder  # ansible-core 2.19+: tagged values
-    _ARGS_ENCODER = get_module_encoder('legacy', Direction.CONTROLLER_TO_MODULE)
-except ImportError:  # older ansible-core: vaulted and unsafe text as the module would receive them
-    from ansible.module_utils.common.json import AnsibleJSONEncoder as _ARGS_ENCODER
+    _ARGS_JSON: dict[str, Any] = dict(cls=get_module_encoder('legacy', Direction.CONTROLLER_TO_MODULE))
+except ImportError:  # older ansible-core: vaulted and unsafe text, decrypted as for a module
+    from ansible.module_utils.common.json import AnsibleJSONEncoder
+    _ARGS_JSON = dict(cls=AnsibleJSONEncoder, vault_to_text=True)
 
 
 class ModuleAction(ActionBase):
@@ -96,7 +98,7 @@ def module_entry(fqcn: str) -> Optional[ModuleEntry]:
 
 def run_in_process(entry: ModuleEntry, module_name: str, args: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
     """Validate ``args`` as AnsibleModule does, run the entry, and return the result as the module would."""
-    params = json.loads(json.dumps(args, cls=_ARGS_ENCODER))  # plain values, as the module process receives them
+    params = json.loads(json.dumps(args, **_ARGS_JSON))  # plain values, as the module process receives them
     validated = ArgumentSpecValidator(entry.argument_spec(), **entry.checks).validate(params)
     secrets = set(validated._no_log_values)  # pylint: disable=protected-access
     params.update(validated.validated_parameters)

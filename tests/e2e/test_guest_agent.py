@@ -251,6 +251,30 @@ def test_a_bad_vm_does_not_stop_the_agent(agent, service_instance, inventory):
     assert ipaddress.ip_interface(lease) in ipaddress.ip_network('10.99.0.0/16') and props['guest.ipAddress'] == lease.split('/')[0]
 
 
+def test_a_boot_that_times_out_is_tried_again(agent, service_instance, inventory, monkeypatch):
+    """Under heavy load cloud-init's subprocess can time out; the agent tries the boot again instead of leaving the VM
+    without addresses (the provision role's wait for the guest network would run out its 600 s)."""
+    si = service_instance
+    vm = clone(si, inventory, 'agent-retry')
+    mac = macs(si, vm)[0]
+    write_metadata(si, vm, 'retry01', [interface('eth0', mac, addresses=['10.97.0.5/24'])], 'agent-retry-1')
+    real_boot, failures = guest_agent.guest.boot_cloud_init, []
+
+    def slow_once(si_, target, **kwargs):
+        if target._moId == vm._moId and not failures:  # pylint: disable=protected-access
+            failures.append(target._moId)  # pylint: disable=protected-access
+            raise subprocess.TimeoutExpired(['python3', '-c', 'DataSourceVMware'], 120)
+        return real_boot(si_, target, **kwargs)
+
+    monkeypatch.setattr(guest_agent.guest, 'boot_cloud_init', slow_once)
+    harness.wait_task(si, vm.PowerOnVM_Task())
+    props = wait_guest(si, vm, lambda net, p: '10.97.0.5/24' in net.get(mac, []))
+    assert props['guest.hostName'] == 'retry01' and failures == [vm._moId]  # pylint: disable=protected-access
+    assert any(line.startswith('agent-retry: boot failed (TimeoutExpired') and 'trying again in 2 s' in line for line in agent.lines)
+    assert 'agent-retry' not in [name for name, dummy in agent.errors]
+    assert decision(agent, 'agent-retry', 'cloud-init: booted') == 'cloud-init: booted'
+
+
 def test_stop_is_prompt_even_during_a_boot(simulator, service_instance, inventory):
     si = service_instance
     idle = guest_agent.GuestAgent(simulator, match='^agent-stop', max_wait=30).start()

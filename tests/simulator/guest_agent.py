@@ -25,7 +25,9 @@ What it does, per VM, from ONE property filter (a ContainerView of all VMs, on a
   tests read; a VM that has both guestinfo.metadata and a GOSC spec is treated as a cloud-init guest.
 - powered off, suspended, templates: nothing (the simulator keeps the guest view of a powered-off VM).
 
-One stderr line per boot (VM, host name, addresses); a VM that fails to boot is logged and skipped until its
+One stderr line per boot (VM, host name, addresses). A boot that fails for a passing reason (cloud-init's subprocess
+timing out on a loaded machine, a lost connection to the simulator) is tried again after 2, 5 and 15 s; a VM whose
+guestinfo cloud-init cannot use (GuestError), or that still fails after that, is logged and skipped until its
 generation changes. stop() (SIGTERM/SIGINT on the command line) returns within 2 s: it cancels the pending
 WaitForUpdatesEx (CancelWaitForUpdates; maxWaitSeconds bounds it otherwise) and abandons a boot still running.
 """
@@ -66,6 +68,11 @@ DHCP4_POOL = ipaddress.IPv4Network('10.99.0.0/16')
 DHCP4_RESERVED = (DHCP4_POOL.network_address + 1,)  # the "DHCP server"
 DHCP6_POOL = ipaddress.IPv6Network('2001:db8:99::/64')
 STOP_SECONDS = 1.8
+# Seconds before each new attempt of a boot that failed for a passing reason. Under heavy load (load average above 10
+# on 2 cores) cloud-init's subprocesses (120 s timeout) or a simulator call can fail; a boot given up on left the VM
+# without addresses until it was powered on again, so the provision role's wait for the guest network ran out its
+# 600 s, which fits the make demo run that failed after 648 s.
+RETRY_DELAYS = (2.0, 5.0, 15.0)
 
 
 def log_stderr(line):
@@ -382,6 +389,7 @@ class GuestAgent:
                 if job is None or self._stopping.is_set():
                     break
                 started = time.monotonic()
+                retry = None
                 try:
                     if si is None:
                         si = self.sim.connect()
@@ -394,18 +402,41 @@ class GuestAgent:
                         self.log(_describe(record))
                 except Exception as exc:  # pylint: disable=broad-except
                     message = '%s: %s' % (type(exc).__name__, getattr(exc, 'msg', None) or exc)
-                    with self._cond:
-                        self.errors.append((job['name'], message))
-                        self.decisions[job['name']] = 'cloud-init: boot failed'
-                    self.log('%s: boot failed: %s' % (job['name'], message.strip().splitlines()[-1] if message.strip() else message))
+                    last_line = message.strip().splitlines()[-1] if message.strip() else message
+                    attempt = job.get('attempt', 0)
+                    if not isinstance(exc, guest.GuestError) and attempt < len(RETRY_DELAYS) and not self._stopping.is_set():
+                        retry = dict(job, attempt=attempt + 1)
+                        self.log('%s: boot failed (%s); trying again in %.0f s' % (job['name'], last_line, RETRY_DELAYS[attempt]))
+                    else:
+                        with self._cond:
+                            self.errors.append((job['name'], message))
+                            self.decisions[job['name']] = 'cloud-init: boot failed'
+                        self.log('%s: boot failed: %s' % (job['name'], last_line))
                     if not isinstance(exc, (guest.GuestError, harness.SimulatorError)):
                         _disconnect(si)
                         si = None  # a broken session: connect again for the next job
                 finally:
-                    self._finish(job)
+                    if retry is None:
+                        self._finish(job)
+                    else:
+                        self._retry_later(retry, RETRY_DELAYS[retry['attempt'] - 1])
         finally:
             if si is not None:
                 _disconnect(si)
+
+    def _retry_later(self, job, delay):
+        """Queue `job` again after `delay` seconds (its VM stays busy meanwhile); a newer generation of the VM that came
+        in while it waited goes instead."""
+        def requeue():
+            with self._cond:
+                if self._stopping.is_set():
+                    return
+                self.decisions[job['name']] = 'cloud-init: boot queued again (attempt %d)' % (job['attempt'] + 1)
+                self._jobs.put(self._pending.pop(job['moid'], None) or job)
+
+        timer = threading.Timer(delay, requeue)
+        timer.daemon = True
+        timer.start()
 
     def _finish(self, job):
         with self._cond:
