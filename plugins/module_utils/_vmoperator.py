@@ -362,6 +362,10 @@ def _convert_tree(value: Any, path: str) -> Any:
 _MODE_OF_STATE = {'powered_off': 'power_off_mode', 'suspended': 'suspend_mode', 'powered_on': 'restart_mode'}
 
 
+# from_vm_operator's keys that have no vm module option (storage and hardware version are chosen by the template).
+_UNUSED_BY_VM = (('storage_class', 'storageClass'), ('min_hardware_version', 'minHardwareVersion'))
+
+
 def manifest_options(manifest: Mapping, classes: Optional[Mapping[str, Any]] = None,
                      images: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
     """A VirtualMachine manifest as the vm module's options (only those the manifest sets).
@@ -375,6 +379,17 @@ def manifest_options(manifest: Mapping, classes: Optional[Mapping[str, Any]] = N
     for key in ('name', 'instance_uuid', 'bios_uuid', 'guest_id', 'next_restart_time', 'power_state', 'network', 'bootstrap', 'ignored'):
         if converted.get(key) not in (None, '', {}, []):
             options[key] = converted[key]
+    # What the filter returns but the vm module has no option for: said in the warning, not dropped silently.
+    unused = ['spec.%s' % field for key, field in _UNUSED_BY_VM if converted.get(key) not in (None, '')]
+    if unused:
+        options['ignored'] = list(options.get('ignored') or []) + unused
+    cloud_init = (options.get('bootstrap') or {}).get(CLOUD_INIT)
+    if cloud_init and ('wait_on_network4' in cloud_init or 'wait_on_network6' in cloud_init):
+        # the cloud_init_metadata filter's keywords, the vm module's cloud_init.wait_on_network
+        cloud_init = dict(cloud_init)
+        wait = {family: cloud_init.pop('wait_on_network%s' % family[-1], None) for family in ('ipv4', 'ipv6')}
+        cloud_init['wait_on_network'] = {family: value for family, value in wait.items() if value is not None}
+        options['bootstrap'] = dict(options['bootstrap'], **{CLOUD_INIT: cloud_init})
     class_name = converted.get('class_name')
     if class_name:
         known = dict(classes or {})

@@ -160,7 +160,7 @@ MANIFEST = {
     'apiVersion': 'vmoperator.vmware.com/v1alpha3', 'kind': 'VirtualMachine', 'metadata': {'name': 'vmm-vmop', 'namespace': 'demo'},
     'spec': {'className': 'small', 'imageName': 'ubuntu-22.04', 'storageClass': 'fast', 'powerState': 'PoweredOff',
              'volumes': [{'name': 'data', 'persistentVolumeClaim': {'claimName': 'data'}}],
-             'bootstrap': {'cloudInit': {'cloudConfig': {'users': [{'name': 'vmware', 'sudo': 'ALL=(ALL) NOPASSWD:ALL'}]}}},
+             'bootstrap': {'cloudInit': {'cloudConfig': {'users': [{'name': 'vmware', 'sudo': 'ALL=(ALL) NOPASSWD:ALL'}]}, 'waitOnNetwork4': True}},
              'network': {'hostName': 'vmmvmop',
                          'interfaces': [{'name': 'eth0', 'network': {'name': 'DC0_DVPG1'}, 'addresses': ['10.83.0.5/24'], 'gateway4': '10.83.0.1'}]}},
 }
@@ -173,7 +173,8 @@ def test_manifest(fresh_calls, service_instance, collections_path, tmp_path):
     assert new.status == 'ok' and new.changed is True, new.msg
     assert new.result['vm']['name'] == 'vmm-vmop' and new.result['vm']['vm_class'] == {'cpus': 1, 'memory': 512}
     assert new.result['vm']['image'] == '/DC0/vm/linux-template' and new.result['vm']['power_state'] == 'poweredOff'
-    assert any('spec.volumes' in warning for warning in new.result.get('warnings', [])), new.result.get('warnings')
+    assert any('spec.volumes, spec.storageClass have no counterpart' in warning for warning in new.result.get('warnings', [])), new.result.get('warnings')
+    assert new.result['bootstrap']['applied']['metadata']['wait-on-network'] == {'ipv4': True, 'ipv6': False}
     assert again.changed is False and again.calls == NOOP
     assert unknown.status == 'failed' and unknown.calls == {'total': 0}
     assert unknown.msg == 'manifest.spec.className: small is not a class of classes (none given)'

@@ -14,10 +14,11 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError, SpecErrors
+from ansible_collections.guestnet.vsphere.plugins.module_utils._bootstrap import provider_options
+from ansible_collections.guestnet.vsphere.plugins.module_utils._model import CLOUD_INIT, SpecError, SpecErrors
 from ansible_collections.guestnet.vsphere.plugins.module_utils._resolver import resolve
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
-from ansible_collections.guestnet.vsphere.plugins.module_utils._vmoperator import from_vm_operator, snake_case
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vmoperator import from_vm_operator, manifest_options, snake_case
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'vmoperator')
 VERSIONS = ['v1alpha1', 'v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5']
@@ -284,3 +285,16 @@ def test_cloud_config_inactive_is_a_string_as_cloud_init_types_it():
     assert error_of(minimal(bootstrap=bootstrap)) == (
         'manifest.spec.bootstrap.cloudInit.cloudConfig.users[0].inactive: True must be a number of days (cloud-init takes it as a '
         'string, such as "30")')
+
+
+def test_manifest_options_map_wait_on_network_and_name_what_the_vm_module_leaves_out():
+    """The vm module takes cloud_init.wait_on_network (the filter's keywords are wait_on_network4/6), and says which
+    manifest fields it does not use instead of dropping them silently."""
+    options = manifest_options(load('v1alpha5')['manifest'], classes={'guaranteed-medium': {'cpus': 2, 'memory': '4Gi'}})
+    cloud_init = options['bootstrap'][CLOUD_INIT]
+    assert cloud_init['wait_on_network'] == {'ipv4': True}
+    assert 'wait_on_network4' not in cloud_init and 'wait_on_network6' not in cloud_init
+    assert options['ignored'] == ['spec.volumes', 'spec.storageClass', 'spec.minHardwareVersion']
+    assert provider_options(CLOUD_INIT, {CLOUD_INIT: cloud_init})['wait_on_network'] == {'ipv4': True}
+    # the filter keeps its own shape
+    assert from_vm_operator(load('v1alpha5')['manifest'])['bootstrap']['cloud_init']['wait_on_network4'] is True
