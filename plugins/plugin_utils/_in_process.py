@@ -106,7 +106,7 @@ def run_in_process(entry: ModuleEntry, module_name: str, args: dict[str, Any], c
         message = validated.errors.msg
         if isinstance(validated.errors[0], UnsupportedError):
             message = 'Unsupported parameters for (%s) module: %s' % (module_name, message)
-        return json.loads(json.dumps(remove_values(dict(failed=True, msg=message, invocation=dict(module_args=params)), secrets)))
+        return _as_from_a_module(dict(failed=True, msg=message, invocation=dict(module_args=params)), secrets)
     warnings = ['Both option %(option)s and its alias %(alias)s are set.' % both
                 for both in validated._warnings]  # pylint: disable=protected-access
     outcome = run_entry(entry, params, check_mode, diff)
@@ -117,4 +117,9 @@ def run_in_process(entry: ModuleEntry, module_name: str, args: dict[str, Any], c
     warnings += outcome.warnings
     if warnings:
         result['warnings'] = warnings
-    return json.loads(json.dumps(remove_values(result, secrets)))  # plain JSON values, as from a module
+    return _as_from_a_module(result, secrets)
+
+
+def _as_from_a_module(result: dict[str, Any], secrets: set[str]) -> dict[str, Any]:
+    """The result as a module process would return it: the secrets masked, and plain JSON values."""
+    return json.loads(json.dumps(remove_values(result, secrets)))

@@ -57,7 +57,7 @@ def run_job(sim, collections_path, tmp_path, name, check, module_process=False):
     (private / 'project' / 'provision.yml').write_text(yaml.safe_dump([{'import_playbook': 'guestnet.vsphere.provision'}]), encoding='utf-8')
     hosts = {host: dict(values, guestnet_wait_timeout=0) for host, values in HOSTS.items()}
     if module_process:
-        hosts.update(json.loads(harness.module_process_inventory(private).read_text(encoding='utf-8'))['all']['hosts'])
+        hosts.update(harness.module_process_hosts(private))
     (private / 'inventory' / 'hosts.yml').write_text(yaml.safe_dump({'all': {'hosts': hosts}}), encoding='utf-8')
     envvars = dict(sim.env(), VMWARE_PASSWORD=VCENTER_PASSWORD, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_LOCALHOST_WARNING='false',
                    ANSIBLE_HOME=str(private / '.ansible'), PATH=os.environ.get('PATH', ''),

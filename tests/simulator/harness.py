@@ -561,16 +561,20 @@ def run_playbook(sim, tasks=None, playbook=None, extra_vars=None, inventory=None
     return result
 
 
-def module_process_inventory(workdir):
-    """An inventory whose localhost runs modules with another Python (a script that execs this one), so the action
-    plugins send the module instead of running it in the controller's process."""
+def module_process_hosts(workdir):
+    """Inventory hosts whose localhost runs modules with another Python (a script in workdir that execs this one), so
+    the action plugins send the module instead of running it in the controller's process."""
     workdir.mkdir(parents=True, exist_ok=True)
     python = workdir / 'another-python'
     python.write_text('#!/bin/sh\nexec %s "$@"\n' % shlex.quote(sys.executable), encoding='utf-8')
     python.chmod(0o755)
+    return {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': str(python)}}
+
+
+def module_process_inventory(workdir):
+    """An inventory file of module_process_hosts."""
     inventory = workdir / 'inventory.json'
-    inventory.write_text(json.dumps({'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': str(python)}}}}),
-                         encoding='utf-8')
+    inventory.write_text(json.dumps({'all': {'hosts': module_process_hosts(workdir)}}), encoding='utf-8')
     return inventory
 
 

@@ -47,6 +47,7 @@ def parse_args(argv):
     parser.add_argument('--username')
     parser.add_argument('--password')
     parser.add_argument('--env-file', help='also write the export lines to this file')
+    parser.add_argument('--env-json', help='also write the connection (the exported variables) to this file as a JSON object')
     parser.add_argument('--pid-file', help='with --background/--stop: where the pid and connection are kept')
     return parser.parse_args(argv)
 
@@ -67,6 +68,8 @@ def main(argv=None):
     print(exports, flush=True)
     if args.env_file:
         Path(args.env_file).write_text(header + '\n' + exports + '\n', encoding='utf-8')
+    if args.env_json:
+        Path(args.env_json).write_text(json.dumps(sim.env(), indent=2) + '\n', encoding='utf-8')
     if args.background:
         if args.pid_file:
             Path(args.pid_file).write_text(json.dumps({'pid': sim.process.pid, 'url': sim.url, 'info': sim.info}) + '\n', encoding='utf-8')

@@ -13,6 +13,7 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import contextlib
 import json
 import os
 import pathlib
@@ -89,12 +90,22 @@ def expect_refused(path: Any, message: str) -> None:
     assert state(path) == before
 
 
+@contextlib.contextmanager
+def database(path: Any) -> Iterator[sqlite3.Connection]:
+    """The file opened with plain sqlite3, committed and closed at the end (sqlite3's own context manager only commits)."""
+    conn = sqlite3.connect(str(path))
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
+
+
 def other_application(path: Any) -> None:
-    with sqlite3.connect(str(path)) as conn:
+    with database(path) as conn:
         conn.execute('CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)')
         conn.execute('CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER)')
         conn.execute("INSERT INTO users (name) VALUES ('alice')")
-    conn.close()
 
 
 def new_ledger(path: Any, **settings: Any) -> None:
@@ -193,21 +204,19 @@ def test_another_applications_database_is_refused_and_left_alone(tmp_path: Any) 
     other_application(path)
     expect_refused(path, r'^ledger LEDGER is an SQLite database of another application \(tables: orders, users\); '
                          r'point ledger to a guestnet ledger or a new file$')
-    with sqlite3.connect(str(path)) as conn:
+    with database(path) as conn:
         assert [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")] == ['orders', 'users']
-    conn.close()
 
 
 def test_a_look_alike_meta_table_is_not_a_ledger(tmp_path: Any) -> None:
     """A meta table with a schema_version (a common design) is not enough: version 1 is known by all its tables."""
     path = tmp_path / 'app.db'
-    with sqlite3.connect(str(path)) as conn:
+    with database(path) as conn:
         conn.execute('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
         conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
         conn.execute('CREATE TABLE subnets (name TEXT)')
         for number in range(12):
             conn.execute('CREATE TABLE t%02d (x)' % number)
-    conn.close()
     expect_refused(path, r'^ledger LEDGER is an SQLite database of another application \(tables: meta, subnets, t00, t01, .*, t07, '
                          r'\.\.\. \(14 in all\)\); point ledger')
 
@@ -243,10 +252,9 @@ def test_corruption_found_later_is_a_clear_ledger_error(tmp_path: Any) -> None:
         ledger.upsert_subnet('wide', '10.8.0.0/16', portgroup=PG)
         for number in range(300):
             ledger.allocate('wide', 'vm-%03d' % number, 'eth0')
-    with sqlite3.connect(str(path)) as conn:
+    with database(path) as conn:
         root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'addresses'").fetchone()[0]
         page_size = conn.execute('PRAGMA page_size').fetchone()[0]
-    conn.close()
     with open(str(path), 'r+b') as handle:   # the table's root page becomes garbage
         handle.seek((root - 1) * page_size)
         handle.write(b'\xff' * page_size)
@@ -259,9 +267,8 @@ def test_corruption_found_later_is_a_clear_ledger_error(tmp_path: Any) -> None:
 def test_a_newer_ledger_is_refused_and_left_alone(tmp_path: Any) -> None:
     path = tmp_path / 'ledger.sqlite'
     new_ledger(path)
-    with sqlite3.connect(str(path)) as conn:
+    with database(path) as conn:
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    conn.close()
     expect_refused(path, r'^ledger LEDGER has schema version 99, newer than this collection knows \(2\): a newer guestnet.vsphere wrote '
                          r'it; upgrade the collection, or point ledger to another file$')
 
@@ -269,9 +276,8 @@ def test_a_newer_ledger_is_refused_and_left_alone(tmp_path: Any) -> None:
 def test_a_ledger_without_a_valid_version_is_refused(tmp_path: Any) -> None:
     path = tmp_path / 'ledger.sqlite'
     new_ledger(path)
-    with sqlite3.connect(str(path)) as conn:
+    with database(path) as conn:
         conn.execute("UPDATE meta SET value = 'two' WHERE key = 'schema_version'")
-    conn.close()
     expect_refused(path, r"^ledger LEDGER is a guestnet ledger without a valid schema version \(meta schema_version: 'two'\)")
 
 
@@ -295,10 +301,9 @@ def test_empty_missing_and_schemaless_files_become_ledgers(tmp_path: Any) -> Non
         with SqliteLedger(str(path)) as ledger:
             assert ledger.schema_version() == _ledger.SCHEMA_VERSION
         assert inspect_ledger(str(path)) == _ledger.SCHEMA_VERSION
-        with sqlite3.connect(str(path)) as conn:
+        with database(path) as conn:
             assert conn.execute('PRAGMA application_id').fetchone()[0] == APPLICATION_ID
             assert dict(conn.execute('SELECT key, value FROM meta'))['application'] == APPLICATION
-        conn.close()
 
 
 def test_an_existing_ledger_opens_without_a_write(tmp_path: Any) -> None:
@@ -424,9 +429,8 @@ def test_preflight_probe_reaches_sqlite(tmp_path: Any) -> None:
     """The probe is a real write: a ledger whose meta table cannot be written fails it, naming the file."""
     path = tmp_path / 'ledger.sqlite'
     new_ledger(path)
-    with sqlite3.connect(str(path)) as conn:
+    with database(path) as conn:
         conn.execute("CREATE TRIGGER no_writes BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is frozen'); END")
-    conn.close()
     before = state(path)
     with pytest.raises(LedgerError, match=r'^ledger %s: meta is frozen$' % re.escape(str(path))):
         check_writable(str(path))
@@ -452,13 +456,12 @@ def test_schema_1_ledger_is_migrated_and_keeps_working(tmp_path: Any) -> None:
         assert ledger.usage('app-net')[0].held_back == 0
         assert ledger.allocate('app-net', 'vm-3', 'eth0').ip == '10.0.0.5'
         assert not ledger.upsert_subnet('app-net', '10.0.0.0/29', gateway='10.0.0.1', portgroup=PG, range_end='10.0.0.6')  # same as before
-    with sqlite3.connect(str(path)) as conn:
+    with database(path) as conn:
         assert conn.execute('PRAGMA application_id').fetchone()[0] == APPLICATION_ID
         assert dict(conn.execute('SELECT key, value FROM meta')) == {'schema_version': '2', 'application': APPLICATION}
         assert [row[1] for row in conn.execute('PRAGMA table_info(held_back)')] == ['subnet', 'ip', 'released_at']
         assert conn.execute('PRAGMA foreign_key_check').fetchall() == []
         assert conn.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
-    conn.close()
     before = state(path)
     SqliteLedger(str(path)).close()
     assert state(path) == before   # migrated once: opening again writes nothing
