@@ -13,7 +13,8 @@ package main
 //     resource; the simulator leaves it on the source's host). A failure there fails the clone task.
 //   - ReconfigVM_Task: spec.vAppConfig / spec.vAppConfigRemoved are applied to config.vAppConfig; guest.net follows
 //     the NICs (entries of removed NICs go, edited NICs show their new network).
-// These follow-up calls run in process: they are not counted as SOAP calls.
+// These follow-up calls run in process: they are not counted as SOAP calls. A clone the vAPI handler makes (a content
+// library VM template, its deploy) comes through here too, on internalSDKPath (contentlib.go).
 
 import (
 	"bytes"
@@ -206,12 +207,8 @@ func (f *front) completeClone(src *simulator.VirtualMachine, ref types.ManagedOb
 			return err
 		}
 	}
-	if spec.PowerOn {
-		t, err := obj.PowerOn(ctx)
-		if err == nil {
-			err = t.Wait(ctx)
-		}
-		if err != nil {
+	if spec.PowerOn { // with the customization events if spec.customization was given (customization.go)
+		if err := f.powerOn(ctx, ref); err != nil {
 			return err
 		}
 	}

@@ -11,7 +11,11 @@ package main
 //   - sets a VM's guest view as VMware Tools would (POST /_guest, guestapi.go),
 //   - answers Fetch of an unset property with an empty FetchResponse as vCenter does (the simulator panics),
 //   - answers RebootGuest and StandbyGuest, which govmomi 0.24's simulator does not implement,
-//   - gives each clone its own copy of the source's devices and a fresh MAC (the simulator shares them).
+//   - gives each clone its own copy of the source's devices and a fresh MAC (the simulator shares them),
+//   - serves vCenter's vAPI (/rest: sessions, content libraries, deploy) through govmomi's vAPI simulator, counting the
+//     client's REST calls apart and making the results what vCenter gives (contentlib.go); the SOAP calls the vAPI
+//     handler makes itself come on a path of their own and are not counted as client calls,
+//   - posts guest customization events at power-on and reads event collectors as vCenter does (customization.go).
 
 import (
 	"bytes"
@@ -49,8 +53,11 @@ type faultRule struct {
 	Message string `json:"message,omitempty"`
 	Mode    string `json:"mode"`
 	After   bool   `json:"after,omitempty"`
-	Skip    int    `json:"skip,omitempty"` // let this many matching calls through first
-	Hits    int    `json:"hits"`
+	// Internal: the rule applies to the SOAP calls vCenter makes itself for a vAPI call (the content library's
+	// clone, import...), not to the client's calls (the default)
+	Internal bool `json:"internal,omitempty"`
+	Skip     int  `json:"skip,omitempty"` // let this many matching calls through first
+	Hits     int  `json:"hits"`
 }
 
 // Transport fault modes: what a client sees when a front proxy or the network fails in the middle of a call.
@@ -68,17 +75,32 @@ type front struct {
 	latency     int
 	methodDelay map[string]int
 
-	mu     sync.Mutex
-	calls  map[string]int
-	total  int
-	faults []*faultRule
-	nextID int
+	mu            sync.Mutex
+	calls         map[string]int
+	total         int
+	rest          map[string]int // the client's vAPI (REST) calls, ids replaced by {id}
+	restTotal     int
+	internal      map[string]int // SOAP calls of the vAPI handler (vCenter's own work)
+	internalTotal int
+	faults        []*faultRule
+	nextID        int
 
 	cloneMu sync.Mutex
+
+	vapi               *vapiHandler // govmomi's vAPI simulator (contentlib.go)
+	username, password string       // explicit credentials; empty: any non-empty user and password log in
+
+	custDelay [2]time.Duration // power-on -> CustomizationStartedEvent -> outcome event
+	custMu    sync.Mutex
+	outcomes  []*customizationOutcome // POST /_customization, one shot each
+	evMu      sync.Mutex
+	cursors   map[string]*eventCursor // event collector -> its scrollable position (customization.go)
 }
 
 func newFront(next http.Handler, client *vim25.Client, latency int, methodDelay map[string]int) *front {
-	return &front{next: next, client: client, latency: latency, methodDelay: methodDelay, calls: map[string]int{}}
+	return &front{next: next, client: client, latency: latency, methodDelay: methodDelay, calls: map[string]int{},
+		rest: map[string]int{}, internal: map[string]int{}, cursors: map[string]*eventCursor{},
+		custDelay: [2]time.Duration{300 * time.Millisecond, 700 * time.Millisecond}}
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -92,6 +114,19 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/_guest":
 		f.serveGuest(w, r)
 		return
+	case "/_customization":
+		f.serveCustomization(w, r)
+		return
+	}
+	if r.URL.Path == "/rest" || strings.HasPrefix(r.URL.Path, "/rest/") {
+		f.serveREST(w, r)
+		return
+	}
+	// The vAPI handler's own SOAP client (hookVAPI) posts to internalSDKPath: vCenter's internal work, not a client call.
+	internal := false
+	if r.URL.Path == internalSDKPath {
+		internal = true
+		r.URL.Path = "/sdk"
 	}
 	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/sdk") {
 		f.next.ServeHTTP(w, r)
@@ -104,14 +139,20 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	method, this := parseRequest(body)
-	f.count(method)
-	if d := f.latency + f.methodDelay[method]; d > 0 {
+	d := f.methodDelay[method]
+	if internal {
+		f.countInternal(method)
+	} else {
+		f.count(method)
+		d += f.latency // -latency is the client's network; -method-latency the method's own time
+	}
+	if d > 0 {
 		time.Sleep(time.Duration(d) * time.Millisecond)
 	}
 	r.Body = ioutil.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	if method != "" {
-		if rule := f.matchFault(method, this); rule != nil {
+		if rule := f.matchFault(method, this, internal); rule != nil {
 			if _, transport := transportModes[rule.Mode]; transport {
 				if rule.After { // vCenter carries the call out; its answer is lost on the way back
 					f.dispatch(httptest.NewRecorder(), r, method, this, body)
@@ -132,6 +173,7 @@ func (f *front) dispatch(w http.ResponseWriter, r *http.Request, method string, 
 	switch method {
 	case "Logout":
 		dropSessionCollector(r)
+		f.dropSessionCursors(r)
 	case "RebootGuest":
 		if f.rebootGuest(w, r, this) {
 			return
@@ -149,6 +191,18 @@ func (f *front) dispatch(w http.ResponseWriter, r *http.Request, method string, 
 	case "ReconfigVM_Task":
 		f.reconfigVM(w, r, this, body)
 		return
+	case "PowerOnVM_Task":
+		f.powerOnVM(w, r, this)
+		return
+	case "CreateCollectorForEvents":
+		f.createEventCollector(w, r, body)
+		return
+	case "ReadNextEvents", "ReadPreviousEvents", "RewindCollector", "ResetCollector":
+		if f.readEventCollector(w, r, method, this, body) {
+			return
+		}
+	case "DestroyCollector":
+		f.dropEventCollector(this)
 	}
 	f.forward(w, r, method)
 }
@@ -241,22 +295,62 @@ func (f *front) count(method string) {
 	f.mu.Unlock()
 }
 
-func (f *front) snapshot() map[string]int {
-	out := map[string]int{"total": f.total}
-	for k, v := range f.calls {
+func (f *front) countInternal(method string) {
+	if method == "" {
+		method = "(unparsed)"
+	}
+	f.mu.Lock()
+	f.internal[method]++
+	f.internalTotal++
+	f.mu.Unlock()
+}
+
+func (f *front) countREST(key string) {
+	f.mu.Lock()
+	f.rest[key]++
+	f.restTotal++
+	f.mu.Unlock()
+}
+
+func copyCounts(in map[string]int) map[string]int {
+	out := make(map[string]int, len(in))
+	for k, v := range in {
 		out[k] = v
 	}
 	return out
 }
 
+// snapshot: the client's SOAP calls per method and "total"; its REST calls under "rest" and "rest_total" once there
+// were any; with internal, the vAPI handler's own SOAP calls under "internal" and "internal_total".
+func (f *front) snapshot(internal bool) map[string]interface{} {
+	out := map[string]interface{}{"total": f.total}
+	for k, v := range f.calls {
+		out[k] = v
+	}
+	if f.restTotal > 0 {
+		out["rest"] = copyCounts(f.rest)
+		out["rest_total"] = f.restTotal
+	}
+	if internal {
+		out["internal"] = copyCounts(f.internal)
+		out["internal_total"] = f.internalTotal
+	}
+	return out
+}
+
 func (f *front) serveCalls(w http.ResponseWriter, r *http.Request) {
+	internal := r.URL.Query().Get("internal")
 	f.mu.Lock()
-	out := f.snapshot()
+	out := f.snapshot(internal == "1" || internal == "true")
 	switch r.Method {
 	case http.MethodGet:
 	case http.MethodDelete:
 		f.calls = map[string]int{}
 		f.total = 0
+		f.rest = map[string]int{}
+		f.restTotal = 0
+		f.internal = map[string]int{}
+		f.internalTotal = 0
 	default:
 		f.mu.Unlock()
 		http.Error(w, "GET or DELETE", http.StatusMethodNotAllowed)
@@ -343,15 +437,19 @@ func completeRule(rule *faultRule) error {
 	if rule.Skip < 0 {
 		return fmt.Errorf("skip must be >= 0")
 	}
+	rest := isRESTRule(rule.Method)
 	if rule.Mode == "" {
 		rule.Mode = "soap"
-		if strings.HasSuffix(rule.Method, "_Task") {
+		if strings.HasSuffix(rule.Method, "_Task") && !rest {
 			rule.Mode = "task"
 		}
 	}
 	_, transport := transportModes[rule.Mode]
 	if rule.Mode != "soap" && rule.Mode != "task" && rule.Mode != "ignore" && !transport {
 		return fmt.Errorf("mode must be task, soap, ignore, http502, http503, http504, eof or reset")
+	}
+	if rest && (rule.Mode == "task" || rule.Mode == "ignore" || rule.Internal) {
+		return fmt.Errorf("a REST call (%q) takes mode soap (a vAPI error answer) or a transport mode, and is never internal", rule.Method)
 	}
 	if rule.After && !transport {
 		return fmt.Errorf("after applies to the transport modes (http502, http503, http504, eof, reset)")
@@ -390,7 +488,7 @@ func entityName(obj mo.Reference) string {
 	return name
 }
 
-func (f *front) matchFault(method string, this types.ManagedObjectReference) *faultRule {
+func (f *front) matchFault(method string, this types.ManagedObjectReference, internal bool) *faultRule {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.faults) == 0 {
@@ -401,7 +499,7 @@ func (f *front) matchFault(method string, this types.ManagedObjectReference) *fa
 		name = entityName(obj)
 	}
 	for i, rule := range f.faults {
-		if rule.Method != method {
+		if rule.Method != method || rule.Internal != internal {
 			continue
 		}
 		if rule.Object != "" && rule.Object != "*" && rule.Object != name && rule.Object != this.Value && rule.Object != this.String() {

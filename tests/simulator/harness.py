@@ -9,6 +9,8 @@
         si = sim.connect()                      # pyVmomi, certificate validation on
         sim.reset_calls(); ...; sim.calls()     # SOAP calls per method, and 'total'
         sim.inject_fault('PowerOnVM_Task', 'clone1', count=1)
+        sim.rest('GET', '/com/vmware/content/library')   # vAPI (/rest) with a cached session; returns 'value'
+        sim.set_customization_outcome('clone1', 'network_setup_failed', message='no network')
         result = run_playbook(sim, tasks=[{'ansible.builtin.debug': {'msg': 'hi'}}])
 
 See README.md beside this file for the launcher's flags and endpoints.
@@ -19,6 +21,7 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
 import atexit
+import base64
 import json
 import os
 import re
@@ -59,6 +62,19 @@ class SimulatorError(RuntimeError):
     """The simulator could not be built, started or reached."""
 
 
+class RestError(SimulatorError):
+    """A vAPI (/rest) call answered an HTTP error: status, the vAPI error type (com.vmware.vapi.std.errors.X) and
+    its messages, and the answer's JSON (body) if it had any."""
+
+    def __init__(self, method, path, status, body):
+        self.method, self.path, self.status, self.body = method, path, status, body
+        self.type = body.get('type') if isinstance(body, dict) else None
+        value = body.get('value') if isinstance(body, dict) else None
+        self.messages = [m.get('default_message', '') for m in (value or {}).get('messages') or [] if isinstance(m, dict)] \
+            if isinstance(value, dict) else []
+        super().__init__('%s %s: HTTP %d %s %s' % (method, path, status, self.type or '', '; '.join(self.messages) or body or ''))
+
+
 def build(force=False):
     """Build the launcher once (cached in build/simulator/) and return the binary's path."""
     cmd = ['bash', str(BUILD_SH)] + (['--force'] if force else [])
@@ -94,6 +110,8 @@ def launcher_args(**size):
             args += ['-' + key.replace('_', '-'), str(value)]
         elif key in ('autostart', 'tls'):
             args += ['-%s=%s' % (key, 'true' if value else 'false')]
+        elif key == 'customization_delay_ms':   # (started, outcome) or one number for both
+            args += ['-customization-delay', ','.join(str(int(v)) for v in (value if isinstance(value, (list, tuple)) else [value]))]
         else:
             raise TypeError('unknown simulator option %r' % key)
     return args
@@ -116,6 +134,7 @@ class Simulator:
         self.inventory = info.get('inventory', {})
         self.base_url = self.url[:-len('/sdk')] if self.url.endswith('/sdk') else self.url
         self._ssl = None
+        self._vapi_session = None
 
     # -- life cycle ---------------------------------------------------------------------------------------------
     @classmethod
@@ -198,9 +217,11 @@ class Simulator:
         except urllib.error.HTTPError as exc:
             raise SimulatorError('%s %s: %s %s' % (method, path, exc.code, exc.read().decode(errors='replace').strip())) from exc
 
-    def calls(self):
-        """SOAP calls per method since the last reset, plus 'total'."""
-        return self.admin('GET', '/_calls')
+    def calls(self, internal=False):
+        """SOAP calls per method since the last reset, plus 'total'; once there were vAPI calls, 'rest' (calls per
+        'METHOD /rest/path?action', ids as {id}) and 'rest_total'; with internal=True also 'internal' and
+        'internal_total': the SOAP calls vCenter's vAPI handler made itself (not counted as the client's)."""
+        return self.admin('GET', '/_calls?internal=1' if internal else '/_calls')
 
     def reset_calls(self):
         """Reset the counters; returns the counts before the reset."""
@@ -230,6 +251,87 @@ class Simulator:
     def set_guest(self, vm, **guest):
         """Set the guest view of a VM as VMware Tools would report it (POST /_guest; see README.md)."""
         return self.admin('POST', '/_guest', dict(guest, vm=vm))
+
+    def set_customization_outcome(self, vm, outcome, reason=None, message=None):
+        """Make the NEXT guest customization of `vm` (name or moid) end this way (one shot): 'succeeded', 'failed',
+        'network_setup_failed', 'identity_failed', 'sysprep_failed' or 'unknown_failure'. On a failure the guest view
+        does not show the requested addresses; message replaces the event's fullFormattedMessage, reason is
+        CustomizationFailed.reason."""
+        rule = {'vm': vm, 'outcome': outcome}
+        if reason is not None:
+            rule['reason'] = reason
+        if message is not None:
+            rule['message'] = message
+        return self.admin('POST', '/_customization', rule)
+
+    def customization_outcomes(self):
+        """The outcome rules not used yet."""
+        return self.admin('GET', '/_customization')
+
+    def clear_customization_outcomes(self):
+        return self.admin('DELETE', '/_customization')
+
+    # -- vAPI (/rest) -------------------------------------------------------------------------------------------
+    def _rest_request(self, method, url, data=None, headers=None):
+        req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, context=self.ssl_context() if url.startswith('https') else None, timeout=60) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def rest_login(self):
+        """Open a vAPI session (POST /rest/com/vmware/cis/session, basic auth); returns its id (cached for rest())."""
+        credentials = base64.b64encode(('%s:%s' % (self.username, self.password)).encode()).decode()
+        self._vapi_session = self.rest('POST', '/com/vmware/cis/session', session=False,
+                                       headers={'Authorization': 'Basic ' + credentials, 'vmware-use-header-authn': 'true'})
+        return self._vapi_session
+
+    def rest_logout(self):
+        """End the cached vAPI session (DELETE /rest/com/vmware/cis/session)."""
+        if self._vapi_session:
+            try:
+                self.rest('DELETE', '/com/vmware/cis/session')
+            finally:
+                self._vapi_session = None
+
+    def rest(self, method, path, body=None, session=True, headers=None, raw=False):
+        """One vAPI call: path under /rest ('/com/vmware/content/library' or '/rest/...'), body as JSON. Returns the
+        answer's 'value' (None for an empty answer), or (status, parsed JSON or None) with raw=True. With session (the
+        default) the call carries the cached session's vmware-api-session-id, opened on first use and again once if
+        it has expired. Raises RestError on an HTTP error (unless raw)."""
+        url_path = path if path.startswith('/rest') else '/rest' + path
+        hdrs = {'Accept': 'application/json', 'Content-Type': 'application/json'}
+        hdrs.update(headers or {})
+        for attempt in (1, 2):
+            if session:
+                if not self._vapi_session:
+                    self.rest_login()
+                hdrs['vmware-api-session-id'] = self._vapi_session
+            data = json.dumps(body).encode() if body is not None else None
+            status, text = self._rest_request(method, self.base_url + url_path, data, hdrs)
+            if status == 401 and session and attempt == 1:
+                self._vapi_session = None   # expired or logged out: once more with a new session
+                continue
+            break
+        try:
+            parsed = json.loads(text.decode()) if text.strip() else None
+        except ValueError:
+            parsed = text.decode(errors='replace')
+        if raw:
+            return status, parsed
+        if status >= 400:
+            raise RestError(method, url_path, status, parsed)
+        return parsed.get('value') if isinstance(parsed, dict) else parsed
+
+    def rest_upload(self, url, data):
+        """PUT a file to a vAPI upload endpoint (an update session file's upload_endpoint.uri) with the session."""
+        if not self._vapi_session:
+            self.rest_login()
+        status, text = self._rest_request('PUT', url, data, {'vmware-api-session-id': self._vapi_session,
+                                                             'Content-Type': 'application/octet-stream'})
+        if status >= 400:
+            raise RestError('PUT', url, status, text.decode(errors='replace'))
 
     # -- clients ------------------------------------------------------------------------------------------------
     def connect(self):

@@ -5,8 +5,8 @@
 // Command guestnet-vcsim runs govmomi's vCenter API simulator (Debian's golang-github-vmware-govmomi-dev)
 // for the guestnet.vsphere tests and demo: an inventory of a chosen size, VM templates to clone from,
 // loopback-only TLS with a certificate clients can verify, and a front that makes the simulator answer
-// like vCenter where it does not (Fetch of an unset property), counts SOAP calls and injects faults.
-// See README.md beside this file.
+// like vCenter where it does not (Fetch of an unset property), counts SOAP calls and injects faults, and vCenter's
+// vAPI (/rest: content libraries, VM template and OVF deploy) with customization events. See README.md beside this file.
 package main
 
 import (
@@ -34,6 +34,9 @@ import (
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
+
+	// vCenter's vAPI (/rest): sessions, content libraries, VM templates and OVF deploy (registers itself)
+	_ "github.com/vmware/govmomi/vapi/simulator"
 )
 
 // Guest ids newer than the list in govmomi 0.24's simulator; real vCenter accepts them.
@@ -70,6 +73,7 @@ type options struct {
 	trace         bool
 	cpuProfile    string
 	dataDir       string
+	custDelay     string
 }
 
 func parseFlags() *options {
@@ -103,6 +107,8 @@ func parseFlags() *options {
 	flag.BoolVar(&o.autostart, "autostart", true, "power on the generated VMs (templates stay off)")
 	flag.BoolVar(&o.watchStdin, "watch-stdin", false, "exit when standard input closes (a parent that dies takes the simulator with it)")
 	flag.BoolVar(&o.trace, "trace", false, "write SOAP traffic to stderr")
+	flag.StringVar(&o.custDelay, "customization-delay", "300,700",
+		"guest customization events: ms from power-on to CustomizationStartedEvent, then ms to the outcome event")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the start-up to this file")
 	flag.Parse()
 	return o
@@ -171,6 +177,27 @@ func parsePairs(s, what string) ([][2]string, error) {
 	return out, nil
 }
 
+// parseCustomizationDelay parses "STARTED_MS[,OUTCOME_MS]" (-customization-delay).
+func parseCustomizationDelay(s string) ([2]time.Duration, error) {
+	var out [2]time.Duration
+	parts := strings.Split(s, ",")
+	if len(parts) > 2 {
+		return out, fmt.Errorf("-customization-delay %q: give STARTED_MS[,OUTCOME_MS]", s)
+	}
+	out[1] = -1
+	for i, p := range parts {
+		ms, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || ms < 0 {
+			return out, fmt.Errorf("-customization-delay %q: %q is not a number of ms", s, p)
+		}
+		out[i] = time.Duration(ms) * time.Millisecond
+	}
+	if out[1] < 0 {
+		out[1] = out[0]
+	}
+	return out, nil
+}
+
 func main() {
 	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
 	log.SetPrefix("guestnet-vcsim: ")
@@ -211,6 +238,10 @@ func run(o *options) error {
 			return fmt.Errorf("-method-latency: %q is not a number of ms", kv[1])
 		}
 		methodDelay[kv[0]] = ms
+	}
+	custDelay, err := parseCustomizationDelay(o.custDelay)
+	if err != nil {
+		return err
 	}
 	if len(templates)+len(vappTemplates) > 0 && (o.dc < 1 || o.ds < 1 || o.cluster+o.host < 1) {
 		return fmt.Errorf("templates need at least one datacenter, datastore and cluster or standalone host")
@@ -301,6 +332,14 @@ func run(o *options) error {
 	_ = probe.Close()
 	srv := model.Service.NewServer()
 	front := newFront(srv.Config.Handler, client, o.latency, methodDelay)
+	front.custDelay = custDelay
+	if o.username != "user" || o.password != "pass" {
+		front.username, front.password = o.username, o.password
+	}
+	// the vAPI handler calls the SOAP API through this server as a client of its own: give it a path of its own
+	if front.vapi, err = hookVAPI(model.Service.ServeMux); err != nil {
+		return err
+	}
 	// Nobody knows the address yet: swapping the handler before the ready line is printed is safe.
 	srv.Config.Handler = front
 	defer srv.Close()

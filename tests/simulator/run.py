@@ -7,6 +7,12 @@
     python3 tests/simulator/run.py --foreground [--vms-per-pool 2] [--listen 127.0.0.1:8989]   # Ctrl-C stops it
     eval "$(python3 tests/simulator/run.py --background --pid-file build/simulator/demo.pid)"  # keeps running
     python3 tests/simulator/run.py --stop --pid-file build/simulator/demo.pid
+    python3 tests/simulator/run.py --foreground --content-library images   # with a content library (see below)
+
+--content-library NAME creates, once the simulator is up, the local content library NAME on LocalDS_0 with a VM template
+item linux-vmtx (from the template linux-template) and an OVF item linux-ovf (ubuntu64Guest, one vmxnet3 NIC on
+"VM Network", a 1 GiB disk, vApp properties hostname, instance-id, user-data), through the vAPI as a client would
+(content_library.setup_demo_library); the call counters are reset afterwards.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -44,6 +50,9 @@ def parse_args(argv):
     parser.add_argument('--standard-portgroups', help='NAME[:VLAN],...')
     parser.add_argument('--templates', help='NAME=GUESTID,...')
     parser.add_argument('--latency-ms', type=int)
+    parser.add_argument('--content-library', metavar='NAME',
+                        help='create content library NAME with the items linux-vmtx (VM template) and linux-ovf (OVF)')
+    parser.add_argument('--customization-delay-ms', help='STARTED_MS[,OUTCOME_MS]: when the customization events come')
     parser.add_argument('--username')
     parser.add_argument('--password')
     parser.add_argument('--env-file', help='also write the export lines to this file')
@@ -60,10 +69,22 @@ def main(argv=None):
     for key in ('standard_portgroups', 'templates', 'username', 'password'):
         if getattr(args, key) is not None:
             size[key] = getattr(args, key)
+    if args.customization_delay_ms:
+        size['customization_delay_ms'] = [int(v) for v in args.customization_delay_ms.split(',')]
     sim = harness.Simulator.start(listen=args.listen, detach=args.background, **size)
+    library = None
+    if args.content_library:
+        try:
+            library = content_library_setup(sim, args.content_library)
+        except Exception:
+            sim.stop()
+            raise
     exports = sim.exports()
-    header = '# guestnet-vcsim pid %d at %s (admin: %s/_calls, /_faults, /_guest), started in %.2fs' % (
+    header = '# guestnet-vcsim pid %d at %s (admin: %s/_calls, /_faults, /_guest, /_customization), started in %.2fs' % (
         sim.process.pid, sim.url, sim.base_url, sim.started_in)
+    if library:
+        header += '\n# content library %s (%s): linux-vmtx %s, linux-ovf %s' % (
+            args.content_library, library['library'], library['linux-vmtx'], library['linux-ovf'])
     print(header)
     print(exports, flush=True)
     if args.env_file:
@@ -72,7 +93,10 @@ def main(argv=None):
         Path(args.env_json).write_text(json.dumps(sim.env(), indent=2) + '\n', encoding='utf-8')
     if args.background:
         if args.pid_file:
-            Path(args.pid_file).write_text(json.dumps({'pid': sim.process.pid, 'url': sim.url, 'info': sim.info}) + '\n', encoding='utf-8')
+            state = {'pid': sim.process.pid, 'url': sim.url, 'info': sim.info}
+            if library:
+                state['content_library'] = dict(library, name=args.content_library)
+            Path(args.pid_file).write_text(json.dumps(state) + '\n', encoding='utf-8')
         return 0
     stopping = []
     signal.signal(signal.SIGTERM, lambda *a: stopping.append(True))
@@ -83,6 +107,20 @@ def main(argv=None):
         pass
     sim.stop()
     return 0
+
+
+def content_library_setup(sim, name):
+    """The demo's content library (content_library.setup_demo_library), then the sessions end and the counters reset."""
+    import content_library  # pylint: disable=import-outside-toplevel
+    try:
+        return content_library.setup_demo_library(sim, name)
+    finally:
+        si = getattr(sim, '_content_library_si', None)
+        if si is not None:
+            from pyVim.connect import Disconnect  # pylint: disable=import-outside-toplevel
+            Disconnect(si)
+        sim.rest_logout()
+        sim.reset_calls()
 
 
 def stop(pid_file):
