@@ -12,18 +12,11 @@ hands out a second one. No vCenter and no Ansible here: the modules pass in what
 from __future__ import annotations
 
 import ipaddress
-import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
-    LedgerBackend,
-    SqliteLedger,
-    Subnet,
-    UnknownSubnetError,
-    check_writable,
-    subnet_settings,
-)
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerBackend, Subnet, UnknownSubnetError, subnet_settings
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import check_writable, ledger_exists, open_ledger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import InterfaceSpec, NetworkRef, NetworkSpec, SpecError, SubnetDefaults
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import NetworkCatalog
 
@@ -47,9 +40,10 @@ def subnet_interfaces(spec: NetworkSpec) -> List[Tuple[int, InterfaceSpec]]:
 
 
 def require_ledger(path: str, subnets: Sequence[str]) -> None:
-    """Naming subnets needs a ledger that exists (subnet_sync creates it); modules check before any vCenter call."""
+    """Naming subnets needs a ledger that exists (subnet_sync creates it); modules check before any vCenter call.
+    ``path``: the ledger's location (any backend's)."""
     names = list(dict.fromkeys(subnets))
-    if names and path != ':memory:' and not os.path.exists(path):
+    if names and not ledger_exists(path):
         raise SpecError('ledger', path, 'does not exist, so subnet%s %s %s unknown; declare subnets with guestnet.vsphere.subnet_sync '
                                         'first, or set ledger to its path'
                         % ('s' if len(names) > 1 else '', ', '.join(names), 'are' if len(names) > 1 else 'is'))
@@ -57,12 +51,12 @@ def require_ledger(path: str, subnets: Sequence[str]) -> None:
 
 def check_ledger_path(spec: NetworkSpec, path: str) -> None:
     """Preflight of a request, before any call to vCenter: the ledger exists, is a guestnet ledger, and declares every
-    subnet the spec's interfaces name (one read of the local file)."""
+    subnet the spec's interfaces name (one read of the ledger)."""
     indexed = subnet_interfaces(spec)
     require_ledger(path, [str(iface.subnet) for index, iface in indexed])
-    if not indexed or path == ':memory:':
+    if not indexed:
         return
-    with SqliteLedger(path) as ledger:
+    with open_ledger(path) as ledger:
         for index, iface in indexed:
             _subnet_of(ledger, iface, 'network.interfaces[%d]' % index)
 
@@ -142,11 +136,11 @@ def ledger_plan(path: str, spec: NetworkSpec, *, vm_uuid: str, catalog: NetworkC
     if not indexed:
         return SubnetPlan(), spec
     require_ledger(path, [str(iface.subnet) for index, iface in indexed])
-    if dry_run and path != ':memory:':
+    if dry_run:
         check_writable(path)
     networks = {iface.name: catalog.resolve(iface.network, 'network.interfaces[%d].network' % index).moid
                 for index, iface in indexed if iface.network is not None}
     # One transaction for all interfaces: all or nothing, and two interfaces on one subnet see each other's address.
-    with SqliteLedger(path) as ledger, ledger.batch(dry_run=dry_run):
+    with open_ledger(path) as ledger, ledger.batch(dry_run=dry_run):
         plan = plan_subnets(ledger, spec, vm_uuid=vm_uuid, networks=networks, dry_run=False)
     return plan, with_subnet_networks(spec, plan, catalog)

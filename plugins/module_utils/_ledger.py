@@ -5,13 +5,28 @@
 """Subnet ledger: IP subnets on vSphere port groups, and who holds which address. PRIVATE to the collection.
 
 vCenter knows port groups (L2 networks) but no IP subnets, so, as Cloudpods does for VMware, we keep the
-subnets and their addresses ourselves.  ``LedgerBackend`` is the small store interface the modules use;
-``SqliteLedger`` is the embedded default: one SQLite file on the control node.
+subnets and their addresses ourselves.
+
+The interface: ``LedgerBackend`` declares everything a caller (``_ipam``, ``_subnet_sync``, the steps) does with a
+ledger, and the contract each backend keeps (errors, atomicity, idempotency per owner, dry_run, ``batch``). Callers
+hold a location (the modules' ``ledger`` option) and go through ``_ledger_backends``: ``open_ledger(location)`` picks
+the backend that takes it and opens it; ``check_writable``, ``ledger_exists``, ``scratch_ledger`` and
+``ledger_warning`` ask the same backend's class side. They never name a backend class. Backends:
+
+- ``SqliteLedger`` (here), the embedded default: one SQLite file on the control node; its locations are file paths.
+- A new one (NetBox: prefixes as subnets, its atomic available-ips allocation) is one module with a ``LedgerBackend``
+  subclass plus its entry in ``_ledger_backends.BACKENDS``.
+
+Here too, for every backend: the records (``Subnet``, ``Address``, ``Allocation``, ...), the errors (``LedgerError``
+and its subclasses), and the validation of a subnet declaration (``_declare_subnet``), so all backends refuse alike.
+
+The rest of this page is about SQLite.
 
 SAFETY: the SQLite file must be on a local disk of the one machine that runs the modules.  SQLite's file
 locks are unreliable on network file systems (NFS, SMB, sshfs, ...), and a copy per machine (AWX execution
 nodes, job slices) is a different ledger, so two machines would hand out the same address.  The module
-reports ``path_looks_shared()``; shared use needs a server-side backend (NetBox) behind ``LedgerBackend``.
+reports ``path_looks_shared()`` (``SqliteLedger.location_warning``); shared use needs a server-side backend (NetBox)
+behind ``LedgerBackend``.
 
 Concurrency: every write is one ``BEGIN IMMEDIATE`` transaction, which takes the write lock before anything
 is read, so read -> pick -> insert never interleaves between Ansible forks; the busy timeout makes waiting
@@ -25,8 +40,9 @@ Only a guestnet ledger is ever written: a missing file, an empty file or an SQLi
 becomes one; an existing file is first read through a read-only connection, and a file that is not SQLite, an SQLite
 database of another application, a corrupt one or one of a newer schema is refused with the file left as it was.
 A ledger carries ``PRAGMA application_id`` ``APPLICATION_ID`` and the meta row ``application``; ledgers of schema
-version 1 (before the marker) are recognised by their tables. ``check_writable`` is the preflight modules run before
-they change anything on vCenter. Every LedgerError a ledger raises names its file.
+version 1 (before the marker) are recognised by their tables. ``check_sqlite_writable`` is the preflight modules run
+(through ``_ledger_backends.check_writable``) before they change anything on vCenter. Every LedgerError a ledger raises
+names its file.
 
 Nothing here imports Ansible or pyVmomi.
 """
@@ -50,7 +66,7 @@ import urllib.parse
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, ContextManager, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SubnetDefaults
 
@@ -81,6 +97,8 @@ IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
 SQLITE_HEADER = b'SQLite format 3\x00'
+MEMORY = ':memory:'                # SQLite's in-memory database: a ledger that starts empty at every open
+_URL = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')   # a location that is a URL, not a file path
 _V1_TABLES = frozenset(('meta', 'networks', 'subnets', 'subnet_portgroups', 'addresses', 'held_back'))
 
 
@@ -403,8 +421,9 @@ def inspect_ledger(path: str, *, name: Optional[str] = None, timeout: float = DE
                 conn.close()
 
 
-def check_writable(path: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
-    """Preflight: raise LedgerError (naming the file) unless a module could write the ledger at ``path`` now.
+def check_sqlite_writable(path: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+    """Preflight of an SQLite ledger (``SqliteLedger.check_writable``; modules call ``_ledger_backends.check_writable``):
+    raise LedgerError (naming the file) unless a module could write the ledger at ``path`` now.
 
     For modules to call before they change anything on vCenter, so a ledger they could not write fails the run while
     nothing is changed yet. It fails, changing nothing, when ``path`` is:
@@ -607,49 +626,228 @@ class _Occupancy:
         return None
 
 
-class LedgerBackend(abc.ABC):
-    """The store interface the modules use, so a server-side backend (NetBox) can replace SQLite.
+_Backend = TypeVar('_Backend', bound='LedgerBackend')
 
-    Every change takes ``dry_run``: report what would happen without keeping it (Ansible check mode).
-    ``name`` is what messages call the store (the SQLite file's path).
+
+class LedgerBackend(abc.ABC):
+    """The ledger's store interface: everything the modules do with a ledger, whoever keeps it (SQLite, NetBox, ...).
+
+    Callers never construct a backend: ``_ledger_backends.open_ledger(location)`` picks the one that takes the location
+    (the ``ledger`` option) and opens it, and the location functions there (``check_writable``, ``ledger_exists``,
+    ``scratch_ledger``, ``ledger_warning``) dispatch to the class methods below the same way.
+
+    The contract every backend keeps, which the callers (``_ipam``, ``_subnet_sync``, the steps) rely on:
+
+    - Errors: a failure the user can act on is a ``LedgerError`` (a ValueError) whose message names the ledger
+      (``name``) and, where there are ones, the subnet, the field and the value; ``UnknownSubnetError`` for a subnet
+      the ledger does not declare, ``SubnetExhaustedError`` when no address of a range is free. The store's own errors
+      (sqlite3, HTTP, a timeout, a lock held too long, no permission) become LedgerErrors too: callers catch nothing
+      else, and a module reports the message as it is. After a LedgerError from a change, that change left nothing.
+    - Atomicity: each change is one atomic step, isolated from other processes (Ansible forks, other machines): it is
+      kept whole or not at all, and read -> pick -> write of an allocation never interleaves with another writer, so
+      two owners never hold one address (SQLite: ``BEGIN IMMEDIATE``; a server: its own atomic allocation).
+    - Idempotency: an address's owner is (``vm_uuid``, ``interface``). Asking again for what an owner already has
+      changes nothing and says so (``allocate`` returns the same address with ``changed=False``); an owner holds at
+      most one allocation per IP family; a release of what is not held returns ``[]``. Methods that return ``changed``
+      or lists of what changed report real changes only, so a run that finds nothing new is ``changed: false``.
+    - ``dry_run`` (every change takes it; Ansible check mode): the change is validated and computed exactly as for
+      real, with the same errors and the same return value (``Allocation.dry_run`` says it was one), and then not
+      kept: nobody, this process included, sees it afterwards. Inside ``batch`` a change's dry_run undoes that change
+      only.
+    - Reads (``get_subnet``, ``list_subnets``, ``list_networks``, ``addresses``, ``usage``) see one consistent state,
+      and inside ``batch`` the batch's changes so far.
+    - Context manager: ``with open_ledger(location) as ledger:`` closes the backend (its connection or session) at
+      the end; each change is already kept or undone by then, so closing keeps and undoes nothing.
+
+    The class side (asked with a location before anything is opened; see ``_ledger_backends``): ``handles``,
+    ``exists``, ``check_writable``, ``location_warning``, ``scratch``; ``kind`` and ``locations`` name the backend and
+    what its locations look like in messages. Opening is ``Backend(location, **options)``: it refuses (LedgerError
+    naming the location, nothing changed) a location that holds something else than a ledger this collection can use
+    (another application's data, a newer schema), and it may create an empty ledger where there is none.
     """
 
-    name: str = '(unnamed ledger)'
+    kind: str = ''                             # a short name of the backend: 'sqlite', 'netbox'
+    locations: str = ''                        # what its locations look like, for the message about one nobody takes
+    name: str = '(unnamed ledger)'             # what messages call this ledger (the SQLite file's path, a URL)
+
+    # ----- the location (class side) -----
+
+    @classmethod
+    @abc.abstractmethod
+    def handles(cls, location: str) -> bool:
+        """Whether ``location`` is one of this backend's (by its form only: no I/O, no error). ``open_ledger`` asks the
+        backends in registration order and takes the first that says yes."""
+
+    @classmethod
+    @abc.abstractmethod
+    def exists(cls, location: str) -> bool:
+        """Whether a ledger is at ``location`` already. False means opening would create an empty one: callers then
+        know every subnet is undeclared, and subnet_sync tries its changes on ``scratch`` first. A server-side ledger
+        that is always there says True."""
+
+    @classmethod
+    @abc.abstractmethod
+    def check_writable(cls, location: str, **options: Any) -> None:
+        """Preflight, for modules to call before they change anything on vCenter: LedgerError (naming the location)
+        unless changes to the ledger at ``location`` could be kept now. It refuses what opening refuses (not a ledger
+        of ours, a newer schema, a corrupt store), a ledger this user may not write, a missing ledger that could not be
+        created, and a store that does not answer (locked, unreachable) within the options' timeout. It changes
+        nothing and creates nothing; a missing ledger that could be created passes. Passing is no promise for later:
+        the changes themselves still raise these errors."""
+
+    @classmethod
+    @abc.abstractmethod
+    def location_warning(cls, location: str) -> Optional[str]:
+        """Why keeping the ledger at ``location`` is unsafe although it works (SQLite: a file on a network file system,
+        where two machines could hand out one address twice), for the module to warn; None when it is not (or
+        unknown). No error: a location that cannot be examined gets None."""
+
+    @classmethod
+    @abc.abstractmethod
+    def scratch(cls, location: str) -> LedgerBackend:
+        """An empty ledger of this kind that keeps nothing (its contents go with ``close``), whose messages name
+        ``location`` as a real one would: subnet_sync runs its changes on it first when ``exists(location)`` is false,
+        so bad input fails before a ledger is created, and in check mode that trial is the whole run. It validates and
+        answers exactly as a new ledger at ``location`` would."""
+
+    # ----- lifetime and transactions -----
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the connection or session; nothing is kept or undone by it. Closing twice is harmless."""
+
+    def __enter__(self: _Backend) -> _Backend:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    @abc.abstractmethod
+    def now(self) -> float:
+        """The ledger's clock (epoch seconds): what its rows' ``created_at`` and ``updated_at`` are in, and what hold-back
+        and reservation expiry are measured with (subnet_sync's reclaim compares ``updated_at`` with it)."""
+
+    @abc.abstractmethod
+    def batch(self, *, dry_run: bool = False) -> ContextManager[LedgerBackend]:
+        """A context manager (yielding the ledger) that makes several changes ONE transaction: all or nothing, and
+        each change sees the ones before it.
+
+        An exception inside undoes every change of the batch and propagates; ``dry_run`` undoes them all at the end
+        (check mode of a run that makes several changes, e.g. all of subnet_sync, or all subnet interfaces of a VM).
+        Changes inside keep their own ``dry_run`` (undoing only themselves). Other writers wait or are refused until
+        the end (SQLite holds its write lock), so callers do slow work (vCenter reads) before they enter. A backend
+        without transactions that span requests keeps an undo log of its writes and reverts them, newest first, on an
+        exception or a dry run; it must then say what other processes may see meanwhile."""
+
+    # ----- L2 networks (port groups) -----
+
+    @abc.abstractmethod
+    def sync_networks(self, networks: Iterable[Union[L2Network, Mapping[str, Any]]], prune: bool = False, *,
+                      dry_run: bool = False) -> Dict[str, List[str]]:
+        """Upsert port groups by moid (records or mappings of L2Network's fields); with ``prune``, remove those not
+        listed. Returns ``{'added': [...], 'updated': [...], 'removed': [...]}`` moids (only real changes)."""
+
+    @abc.abstractmethod
+    def list_networks(self) -> List[L2Network]:
+        """Every port group the ledger knows, by moid (hosts sorted)."""
+
+    # ----- subnets -----
+
+    @abc.abstractmethod
+    def upsert_subnet(self, name: str, cidr: str, *, dry_run: bool = False, **options: Any) -> bool:
+        """Declare or update a subnet (options: see ``_SUBNET_OPTIONS``; validated and normalized by ``_declare_subnet``,
+        so every backend refuses and fills in alike). Returns whether anything changed. Additional port groups are kept
+        (the new primary one stops being additional). LedgerError: a cidr that overlaps another subnet of the same
+        family (naming both), or a range that would leave recorded addresses outside it."""
+
+    @abc.abstractmethod
+    def delete_subnet(self, name: str, force: bool = False, *, dry_run: bool = False) -> bool:
+        """Remove a subnet with its reservations, additional port groups and records; refused (LedgerError) while
+        addresses are recorded in it, unless ``force``. Returns whether it existed."""
 
     @abc.abstractmethod
     def get_subnet(self, name: str) -> Subnet:
-        """The declared subnet; LedgerError when unknown."""
+        """The declared subnet; UnknownSubnetError when there is none of that name."""
+
+    @abc.abstractmethod
+    def list_subnets(self) -> List[Subnet]:
+        """Every declared subnet, by name."""
+
+    # ----- reachability (additional port groups) -----
+
+    @abc.abstractmethod
+    def mark_additional(self, subnet: str, portgroup: str, *, dry_run: bool = False) -> bool:
+        """Let VMs on ``portgroup`` use the subnet too, kept until unmarked whatever detection finds (a detected one
+        becomes marked). LedgerError for the subnet's primary port group. Returns whether anything changed."""
+
+    @abc.abstractmethod
+    def unmark_additional(self, subnet: str, portgroup: str, *, dry_run: bool = False) -> bool:
+        """Remove a marked additional port group (detected ones stay). Returns whether anything changed."""
+
+    @abc.abstractmethod
+    def detect_additional(self, portgroup_ips: Mapping[str, Iterable[str]], *, dry_run: bool = False) -> Dict[str, List[Tuple[str, str]]]:
+        """Recompute the detected additional port groups from the guest IPs seen on each port group (all of vCenter):
+        a port group is one for each subnet whose range holds an IP seen there. Marked ones are kept. Returns
+        ``{'added': [(subnet, portgroup), ...], 'removed': [...]}``, sorted."""
+
+    def subnets_reachable_from(self, portgroup: str) -> List[Subnet]:
+        """Subnets whose primary or additional port group is ``portgroup``."""
+        return [subnet for subnet in self.list_subnets() if subnet.reachable_from(portgroup)]
+
+    def find_subnet_for_ip(self, ip: str, portgroup: Optional[str] = None) -> Optional[Subnet]:
+        """The subnet whose range contains ``ip`` (and that is reachable from ``portgroup`` when given)."""
+        address = _parse_ip(ip, 'ip')
+        return next((subnet for subnet in self.list_subnets()
+                     if subnet.in_range(address) and (portgroup is None or subnet.reachable_from(portgroup))), None)
+
+    # ----- addresses -----
 
     @abc.abstractmethod
     def allocate(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
                  portgroup: Optional[str] = None, dry_run: bool = False) -> Allocation:
-        """The owner's address in the subnet, allocating one (or ``ip``) when it has none; atomic."""
+        """The owner's address in the subnet, allocating one (or ``ip``) when it has none; atomic and idempotent.
+
+        Reuses, in order, the owner's allocated, fixed or observed address there (an observed one becomes allocated);
+        a new one follows the subnet's direction and skips the gateway, active reservations, held-back addresses and
+        every held one. ``ip`` asks for that address (a reserved or held-back one is fine, the gateway and another
+        owner's are not). A new allocation releases the owner's allocation of the same family in another subnet
+        (``Allocation.replaced``). LedgerError when ``portgroup`` does not reach the subnet; SubnetExhaustedError."""
 
     @abc.abstractmethod
     def release(self, vm_uuid: str, interface: str, subnet: Optional[str] = None, *, dry_run: bool = False) -> List[Address]:
-        """Give back the owner's allocated and fixed addresses (in one subnet or all)."""
+        """Give back the owner's allocated and fixed addresses (in one subnet or all); each is held back for its
+        subnet's ``hold_back`` seconds before anyone gets it again. Returns what was released."""
 
     @abc.abstractmethod
     def release_owner(self, vm_uuid: str, *, dry_run: bool = False) -> List[Address]:
-        """Remove everything a VM holds or claims (decommission)."""
+        """Remove everything a VM holds or claims, of every interface (decommission); held back as on release."""
 
     @abc.abstractmethod
     def release_addresses(self, addresses: Iterable[Address], *, dry_run: bool = False) -> List[Address]:
-        """Give back exactly these allocated or fixed addresses (subnet, ip, kind and owner must still match); reclaim."""
+        """Give back exactly these allocated or fixed rows (from ``addresses()``), matched by subnet, ip, kind and owner;
+        rows that changed since are left alone (reclaim). LedgerError for a row of another kind."""
 
     @abc.abstractmethod
     def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None,
                      portgroup: Optional[str] = None, mac: Optional[str] = None, dry_run: bool = False) -> Address:
-        """Record an address set by hand on a VM that cannot report it (no VMware Tools)."""
+        """Record an address set by hand on a VM that cannot report it (no VMware Tools). It must be in a subnet
+        (reachable from ``portgroup``) and free or already this VM's; an observed row of it becomes fixed."""
 
     @abc.abstractmethod
     def replace_observed(self, vm_uuid: str, records: Iterable[Union[ObservedAddress, Mapping[str, Any]]], *,
                          dry_run: bool = False) -> ObservationResult:
-        """Replace the VM's observed addresses with what it reports now; never touches fixed or allocated ones."""
+        """Replace the VM's observed addresses with what it reports now; never touches fixed or allocated ones. An
+        address another VM holds becomes a ``conflict`` row, never an overwrite; IPs in no reachable range are
+        ``unmatched``; ``changed`` only when the VM's observed and conflict rows really changed."""
+
+    @abc.abstractmethod
+    def addresses(self, subnet: Optional[str] = None, vm_uuid: Optional[str] = None) -> List[Address]:
+        """Ledger rows (holders, conflicts, reservations), optionally of one subnet and/or one VM, in subnet then
+        insertion order."""
 
     @abc.abstractmethod
     def usage(self, subnet: Optional[str] = None) -> List[Usage]:
-        """Size, used, free and conflicts per subnet."""
+        """Size, used, free and per-kind counts of one subnet or of every subnet (by name)."""
 
     def subnet_defaults(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
                         portgroup: Optional[str] = None, dry_run: bool = False) -> SubnetDefaults:
@@ -725,7 +923,41 @@ class SqliteLedger(LedgerBackend):
     ``inspect_ledger``. A file this process may not write is opened read-only (SQLite ``mode=ro``): reads work, and
     the first write raises the read-only LedgerError. ``name``: what messages call the ledger (default: ``path``; a
     trial in ``:memory:`` for a new file passes the file's path).
+
+    Its locations are file paths (anything but a URL); ``:memory:`` is an in-memory ledger that starts empty every time
+    it is opened (the ``scratch`` ledger, and tests).
     """
+
+    kind = 'sqlite'
+    locations = 'the path of an SQLite file (e.g. ~/.ansible/guestnet/ledger.sqlite)'
+
+    # ----- the location: a file path (LedgerBackend's class side) -----
+
+    @classmethod
+    def handles(cls, location: str) -> bool:
+        """Any path: a non-empty string that is not a URL (``scheme://...``)."""
+        return isinstance(location, str) and bool(location.strip()) and _URL.match(location) is None
+
+    @classmethod
+    def exists(cls, location: str) -> bool:
+        """The file exists (an empty file too: opening gives it the schema). ``:memory:`` never does."""
+        return location != MEMORY and os.path.exists(location)
+
+    @classmethod
+    def check_writable(cls, location: str, **options: Any) -> None:
+        """``check_sqlite_writable`` (options: ``timeout``); ``:memory:`` always passes."""
+        if location != MEMORY:
+            check_sqlite_writable(location, **options)
+
+    @classmethod
+    def location_warning(cls, location: str) -> Optional[str]:
+        """``path_looks_shared``: a file on a network or shared file system."""
+        return None if location == MEMORY else path_looks_shared(location)
+
+    @classmethod
+    def scratch(cls, location: str) -> SqliteLedger:
+        """An in-memory ledger whose messages name ``location``."""
+        return cls(MEMORY, name=location)
 
     def __init__(self, path: Optional[str] = None, *, name: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT_SECONDS,
                  clock: Callable[[], float] = time.time, rng: Optional[random.Random] = None) -> None:
@@ -768,12 +1000,6 @@ class SqliteLedger(LedgerBackend):
 
     def close(self) -> None:
         self._conn.close()
-
-    def __enter__(self) -> SqliteLedger:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
 
     def now(self) -> float:
         """The ledger's clock (epoch seconds): what its rows' created_at and updated_at are in."""
@@ -1009,10 +1235,6 @@ class SqliteLedger(LedgerBackend):
             conn.executemany("INSERT INTO subnet_portgroups (subnet, portgroup, added_by) VALUES (?, ?, 'detected')", added)
             conn.executemany('DELETE FROM subnet_portgroups WHERE subnet = ? AND portgroup = ?', removed)
         return {'added': added, 'removed': removed}
-
-    def subnets_reachable_from(self, portgroup: str) -> List[Subnet]:
-        """Subnets whose primary or additional port group is ``portgroup``."""
-        return [subnet for subnet in self.list_subnets() if subnet.reachable_from(portgroup)]
 
     def find_subnet_for_ip(self, ip: str, portgroup: Optional[str] = None) -> Optional[Subnet]:
         """The subnet whose range contains ``ip`` (and that is reachable from ``portgroup`` when given)."""

@@ -21,7 +21,6 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -45,7 +44,8 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._deploy import (
 )
 from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepError, StepResult
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import require_ledger
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerError, SqliteLedger, check_writable, default_ledger_path
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerError, default_ledger_path
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import check_writable, ledger_exists, open_ledger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import NetworkCatalog
 from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import placement as subnet_placement
@@ -284,7 +284,7 @@ class Placement:
         wanted = list(self.request.subnets)
         require_ledger(self.request.ledger, wanted)
         check_writable(self.request.ledger)      # the steps after the clone allocate in it: find out now, not after the clone
-        with SqliteLedger(self.request.ledger) as ledger:
+        with open_ledger(self.request.ledger) as ledger:
             declared = ledger.list_subnets()
         hosts = [{'name': obj.name, 'moid': obj.moid, 'portgroups': [moid_of(ref) for ref in obj.get('network') or []]}
                  for obj in self.inv.of_kind('HostSystem')
@@ -517,7 +517,7 @@ def remove(ctx: Context, request: DeployRequest, handle: VmHandle) -> StepResult
         return result(ctx, False, {}, {'exists': False}, {'exists': False})
     if IMAGE_KEY not in vm.extra_config and not request.adopt:
         raise VCenterError(_foreign(vm, 'set adopt: true to delete it anyway'))
-    ledger_path = request.ledger if vm.instance_uuid and os.path.exists(request.ledger) else None
+    ledger_path = request.ledger if vm.instance_uuid and ledger_exists(request.ledger) else None
     if ledger_path is not None:
         try:
             check_writable(ledger_path)
@@ -531,7 +531,7 @@ def remove(ctx: Context, request: DeployRequest, handle: VmHandle) -> StepResult
         handle.forget()
     if ledger_path is not None:
         try:
-            with SqliteLedger(ledger_path) as ledger:
+            with open_ledger(ledger_path) as ledger:
                 released = ledger.release_owner(str(vm.instance_uuid), dry_run=ctx.check_mode)
         except LedgerError as error:
             raise StepError('VM %s is deleted, but releasing its addresses failed: %s; they are released by guestnet.vsphere.subnet_sync '

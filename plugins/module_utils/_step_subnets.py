@@ -16,12 +16,18 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepResult
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import SqliteLedger, check_writable, default_ledger_path, path_looks_shared
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import default_ledger_path
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import (
+    check_writable,
+    ledger_exists,
+    ledger_warning,
+    open_ledger,
+    scratch_ledger,
+)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import (
     RECLAIM_GRACE_SECONDS,
     check_fix_nics,
@@ -65,19 +71,19 @@ def sync_subnets(ctx: Context, request: SubnetRequest) -> StepResult:
     options = dict(subnets=request.subnets, purge=request.purge, fix_nics=request.fix_nics, datacenter=request.datacenter,
                    reclaim=request.reclaim, reclaim_grace=request.reclaim_grace)
     path = request.ledger
-    new = not os.path.exists(path)
+    new = not ledger_exists(path)
     report: Dict[str, Any] = {}
     if new:
-        # A new ledger is empty: a trial in memory finds bad input before the file is created (and in check mode it is
-        # the whole run: nothing is created).
-        with SqliteLedger(':memory:', name=path) as trial:
+        # A new ledger is empty: a trial on an empty scratch ledger of the same kind (SQLite: in memory) finds bad input
+        # before the ledger is created (and in check mode it is the whole run: nothing is created).
+        with scratch_ledger(path) as trial:
             report = sync(trial, snapshot, dry_run=True, **options)
     if not (new and ctx.check_mode):
-        with SqliteLedger(path) as ledger:
+        with open_ledger(path) as ledger:
             report = sync(ledger, snapshot, dry_run=ctx.check_mode, **options)
     diff = report.pop('diff')
     warnings = report.pop('warnings')
-    shared = path_looks_shared(path)
+    shared = ledger_warning(path)
     if shared:
         warnings.insert(0, shared)
         report['ledger_warning'] = shared

@@ -23,7 +23,7 @@ Port groups are keyed in the ledger by moid (unique in one vCenter; users may na
 A VM is keyed by its instance UUID, and its NICs are called ``eth0``, ``eth1``... in NIC order (``interface_name``),
 the names a default network spec gives them, so an address observed here is the one ``allocate`` reuses later.
 
-``sync`` runs every ledger change in ONE ledger transaction (``SqliteLedger.batch``): a bad input anywhere leaves
+``sync`` runs every ledger change in ONE ledger transaction (``LedgerBackend.batch``): a bad input anywhere leaves
 the ledger as it was, and check mode (dry_run) sees each step's effect on the next without keeping any.
 
 Nothing here imports Ansible or pyVmomi.
@@ -45,9 +45,9 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
     MARKED,
     RESERVED,
     Address,
+    LedgerBackend,
     LedgerError,
     ObservedAddress,
-    SqliteLedger,
     Subnet,
     _declare_subnet,
 )
@@ -167,7 +167,7 @@ def _row(address: Address, names: Mapping[str, str]) -> Dict[str, Any]:
             'vm_uuid': address.vm_uuid, 'interface': address.interface, 'mac': address.mac, 'portgroup': address.portgroup}
 
 
-def ledger_state(ledger: SqliteLedger, vm_names: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+def ledger_state(ledger: LedgerBackend, vm_names: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
     """The ledger as compact plain data (no timestamps): what the diff shows and what `changed` compares.
 
     Address lines read ``ip kind [vm name] vm-uuid/interface [mac] [port group]``.
@@ -198,7 +198,7 @@ def ledger_state(ledger: SqliteLedger, vm_names: Optional[Mapping[str, str]] = N
 class _Sync:
     """One run: resolves the options against the snapshot, then applies them inside ledger.batch()."""
 
-    def __init__(self, ledger: SqliteLedger, snapshot: Mapping[str, Any], datacenter: Optional[str]) -> None:
+    def __init__(self, ledger: LedgerBackend, snapshot: Mapping[str, Any], datacenter: Optional[str]) -> None:
         self.ledger = ledger
         self.snapshot = snapshot
         self.datacenter = datacenter
@@ -491,7 +491,7 @@ def check_reclaim_grace(value: Any) -> None:
         raise SpecError('reclaim_grace', value, 'is not a number of seconds (0 or more)')
 
 
-def sync(ledger: SqliteLedger, snapshot: Mapping[str, Any], *, subnets: Optional[Sequence[Mapping[str, Any]]] = None,
+def sync(ledger: LedgerBackend, snapshot: Mapping[str, Any], *, subnets: Optional[Sequence[Mapping[str, Any]]] = None,
          purge: bool = False, fix_nics: Optional[Sequence[Mapping[str, Any]]] = None, datacenter: Optional[str] = None,
          reclaim: bool = False, reclaim_grace: float = RECLAIM_GRACE_SECONDS, dry_run: bool = False) -> Dict[str, Any]:
     """Sync the ledger with vCenter and the declared subnets, in one ledger transaction; returns the report.
@@ -532,7 +532,7 @@ def placement(snapshot: Mapping[str, Any], subnets: Sequence[Subnet], wanted: Se
     A host reaches a subnet through the subnet's primary port group or one of its additional ones; the primary is
     preferred (Cloudpods' getJsonDescAtHost looks at the primary wire only, so a subnet reached only through an
     additional port group could not be placed). Sorted by host name; empty when no host reaches them all.
-    ``ledger``: the ledger's file, named in the error about undeclared subnets.
+    ``ledger``: the ledger's name (its location), named in the error about undeclared subnets.
     """
     by_name = {subnet.name: subnet for subnet in subnets}
     missing = [name for name in wanted if name not in by_name]

@@ -29,7 +29,8 @@ import pytest
 from ansible_collections.guestnet.vsphere.plugins.module_utils import _ledger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import ledger_plan
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
-    ALLOCATED, APPLICATION, APPLICATION_ID, LedgerError, SqliteLedger, check_writable, inspect_ledger)
+    ALLOCATED, APPLICATION, APPLICATION_ID, LedgerError, SqliteLedger, inspect_ledger)
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import check_writable   # picks SQLite for a path
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import DISTRIBUTED, Network, NetworkCatalog
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
 

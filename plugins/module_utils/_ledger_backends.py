@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Which backend keeps the ledger at a location, and what callers do with a location. PRIVATE to the collection.
+
+A location is what the modules' ``ledger`` option holds (None or empty: ``default_ledger_path()``). Callers use only
+these functions and the ``LedgerBackend`` that ``open_ledger`` returns, never a backend class::
+
+    check_writable(location)                   # preflight, before anything changes on vCenter
+    if not ledger_exists(location): ...         # opening would create an empty ledger
+    with scratch_ledger(location) as trial:    # an empty ledger of the same kind that keeps nothing (a trial run)
+    with open_ledger(location) as ledger:      # the ledger; LedgerError naming the location when no backend takes it
+    ledger_warning(location)                   # why the location is unsafe to use (a file on NFS), or None
+
+Registration: ``BACKENDS`` lists the backend classes; the first whose ``handles(location)`` is true keeps the location.
+A new backend is one module, ``_ledger_<kind>.py``, with a ``LedgerBackend`` subclass (every abstract method of
+``_ledger.LedgerBackend``, whose docstrings are the contract), plus its import and its entry in ``BACKENDS`` below:
+nothing else changes. An import, not a look-up by name: Ansible ships a module with the module_utils its imports name.
+``SqliteLedger`` takes every location that is not a URL (``scheme://...``), so another backend's locations are URLs
+(say ``https://netbox.example.com``); order matters only between backends that could take the same location.
+
+Nothing here imports Ansible or pyVmomi.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+from typing import Any, Optional, Tuple, Type
+
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerBackend, LedgerError, SqliteLedger, default_ledger_path
+
+# The registration point: the backends, asked in this order.
+BACKENDS: Tuple[Type[LedgerBackend], ...] = (
+    SqliteLedger,
+)
+
+
+def _location(location: Optional[str]) -> str:
+    return location or default_ledger_path()
+
+
+def backend_for(location: Optional[str] = None) -> Type[LedgerBackend]:
+    """The backend class that takes ``location``; LedgerError naming the location (and what a location may be) when none
+    does."""
+    location = _location(location)
+    if not isinstance(location, str):
+        raise LedgerError('ledger %r: a ledger location is a string, not %s' % (location, type(location).__name__))
+    for backend in BACKENDS:
+        if backend.handles(location):
+            return backend
+    raise LedgerError('ledger %s: no ledger backend takes this location; a ledger location is %s'
+                      % (location, ', or '.join(backend.locations or backend.__name__ for backend in BACKENDS)))
+
+
+def open_ledger(location: Optional[str] = None, **options: Any) -> LedgerBackend:
+    """The ledger at ``location``, opened by the backend that takes it (``options`` go to that backend: SQLite takes
+    ``name``, ``timeout``, ``clock`` and ``rng``). Use it as a context manager. LedgerError when no backend takes the
+    location, or when it holds something the backend refuses (another application's data, a newer schema)."""
+    location = _location(location)
+    return backend_for(location)(location, **options)
+
+
+def check_writable(location: Optional[str] = None, **options: Any) -> None:
+    """Preflight: LedgerError (naming the location) unless changes to the ledger at ``location`` could be kept now;
+    creates and changes nothing (``LedgerBackend.check_writable``; SQLite takes ``timeout``)."""
+    location = _location(location)
+    backend_for(location).check_writable(location, **options)
+
+
+def ledger_exists(location: Optional[str] = None) -> bool:
+    """Whether a ledger is at ``location`` already; False: opening it would create an empty one."""
+    location = _location(location)
+    return backend_for(location).exists(location)
+
+
+def scratch_ledger(location: Optional[str] = None) -> LedgerBackend:
+    """An empty ledger of the kind that keeps ``location``, named after it, that keeps nothing: for a trial run before a
+    new ledger is created (``LedgerBackend.scratch``)."""
+    location = _location(location)
+    return backend_for(location).scratch(location)
+
+
+def ledger_warning(location: Optional[str] = None) -> Optional[str]:
+    """Why keeping the ledger at ``location`` is unsafe although it works (an SQLite file on a network file system), or
+    None."""
+    location = _location(location)
+    return backend_for(location).location_warning(location)
