@@ -48,7 +48,7 @@ SHELL_SCRIPTS := .ci/run
 # summary lists the failures and `make test` exits non-zero.
 TEST_STEPS ?= lint sanity units e2e molecule bench-smoke
 
-.PHONY: help apt-packages venv dev stage pipshim sanity units lint docs sim-build e2e molecule simulator test demo bench-render bench bench-smoke clean distclean
+.PHONY: help apt-packages venv dev stage pipshim sanity units lint docs sim-build e2e molecule simulator test demo bench-render bench bench-smoke netbox-venv netbox-smoke clean distclean
 
 help:  ## List the targets.
 	@grep -E '^[a-z][a-z0-9_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -162,6 +162,15 @@ bench: venv dev sim-build  ## Benchmark vs community.vmware on the simulator (20
 
 bench-smoke: venv dev sim-build  ## The benchmark in small (1 round, no latency, peer only if installed; never asserts times); writes build/bench/smoke.md.
 	PATH="$(BIN):$$PATH" $(BIN)/python benchmarks/bench.py --smoke $(BENCH_FLAGS)
+
+# A real NetBox for the IPAM tests (not in `make test` yet): NetBox from PyPI in build/netbox/venv (Python >= 3.12,
+# pyenv's), started by tests/netbox/harness.py with Debian's PostgreSQL and Redis, each in a temporary directory on a
+# free loopback port. The migrated database is built once per NetBox version and kept in build/netbox/cache.
+netbox-venv:  ## NetBox (pinned) in build/netbox/venv, and the Debian packages it needs (postgresql, redis-server, libpq-dev).
+	bash hack/netbox-venv.sh
+
+netbox-smoke: venv netbox-venv  ## Start a real NetBox (tests/netbox/harness.py) and allocate addresses through its REST API.
+	GUESTNET_NETBOX_REQUIRED=1 PATH="$(BIN):$$PATH" $(BIN)/python -m pytest tests/netbox -q -s
 
 # The docs site: antsibull-docs' Sphinx project for the staged collection (module, filter and role pages, and the
 # guides of docs/docsite) in build/docs/site, its HTML in build/docs/html. Needs no network but PyPI for its
