@@ -18,8 +18,8 @@ stop_all() {
 trap stop_all EXIT
 
 echo "== starting the vCenter simulator"
-eval "$("$PYTHON" tests/simulator/run.py --background --pid-file "$STATE/simulator.pid")"
-echo "   $VMWARE_HOST:$VMWARE_PORT (TLS verified with $SSL_CERT_FILE)"
+eval "$("$PYTHON" tests/simulator/run.py --background --pid-file "$STATE/simulator.pid" --content-library images)"
+echo "   $VMWARE_HOST:$VMWARE_PORT (TLS verified with $SSL_CERT_FILE), content library images: linux-vmtx, linux-ovf"
 echo "== starting the guest agent (plays cloud-init and DHCP inside the simulated guests)"
 "$PYTHON" tests/simulator/guest_agent.py --background --pid-file "$STATE/agent.pid" --log-file "$STATE/agent.log"
 

@@ -18,6 +18,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._bootstrap import SECTION_DEFAULTS
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import CLOUD_INIT, LINUX_PREP, PROVIDERS
+from ansible_collections.guestnet.vsphere.plugins.module_utils._volumes import CONTROLLER_TYPES, DEFAULT_PROVISIONING, PROVISIONING
 
 
 def connection_argument_spec() -> Dict[str, Any]:
@@ -98,6 +99,8 @@ def deploy_argument_spec() -> Dict[str, Any]:
     """What a VM is deployed from and where (doc_fragments/deploy.py), for vm_deploy and vm."""
     return dict(
         image=dict(type='str', aliases=['template']),
+        image_kind=dict(type='str', choices=['auto', 'template', 'library_item', 'vm'], default='auto'),
+        image_library=dict(type='str'),
         vm_class=dict(type='dict', aliases=['class'], options=dict(
             cpus=dict(type='int'),
             memory=dict(type='raw'),
@@ -193,4 +196,24 @@ def subnet_sync_argument_spec() -> Dict[str, Any]:
             vm=dict(type='str', required=True),
             ips=dict(type='list', elements='str', required=True),
         )),
+    )
+
+
+def volumes_argument_spec() -> Dict[str, Any]:
+    """The vm module's volumes, the storage classes they name and a manifest's claims. Ansible checks the structure;
+    _volumes checks the meaning (sizes, names, classes)."""
+    return dict(
+        volumes=dict(type='list', elements='dict', options=dict(
+            name=dict(type='str', required=True),
+            size=dict(type='raw'),
+            storage_class=dict(type='str'),
+            provisioning=dict(type='str', choices=list(PROVISIONING), default=DEFAULT_PROVISIONING),
+            controller=dict(type='dict', options=dict(
+                type=dict(type='str', required=True, choices=list(CONTROLLER_TYPES)),
+                bus=dict(type='int'),
+            )),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+        )),
+        storage_classes=dict(type='dict', default={}),
+        claims=dict(type='dict', default={}),
     )

@@ -13,6 +13,9 @@ calls as vCenter allows:
 - a new VM: one read of the templates and placement, one of the template; one CloneVM_Task with the class, records,
   NIC changes (and, for LinuxPrep and Sysprep, the bootstrap record); one read of the new VM for the MACs vCenter gave
   its NICs; one ReconfigVM_Task with the cloud-init guestinfo (or vApp properties), or one CustomizeVM_Task; power-on;
+- a new VM from a content library item: the same read of templates and placement, the item found and deployed through
+  vAPI (``_vapi``), one ReconfigVM_Task with what a clone gets in its CloneSpec (class, UUIDs, records), one read of
+  the new VM; then NICs, bootstrap and power as for an existing VM (the item's NICs are known only once it exists);
 - an existing VM: one look-up and one read; NIC changes and the bootstrap's extraConfig or vApp properties in one
   ReconfigVM_Task, unless NICs are added (the bootstrap needs their MACs: a read, then a second reconfigure);
 - a VM with nothing to do: the look-up and the read, nothing else.
@@ -22,6 +25,7 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import datetime
 from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -29,23 +33,29 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils import _step_boot
 from ansible_collections.guestnet.vsphere.plugins.module_utils import _step_deploy as deploy_step
 from ansible_collections.guestnet.vsphere.plugins.module_utils import _step_nics as nic_step
 from ansible_collections.guestnet.vsphere.plugins.module_utils import _step_power as power_step
+from ansible_collections.guestnet.vsphere.plugins.module_utils import _step_volumes as volume_step
 from ansible_collections.guestnet.vsphere.plugins.module_utils._bootstrap import GOSC_PROVIDERS, record_values
+from ansible_collections.guestnet.vsphere.plugins.module_utils._conditions import APPLYING, QUEUED, CustomizationProgress, VmFacts, vm_conditions
 from ansible_collections.guestnet.vsphere.plugins.module_utils._deploy import CLASS_KEY, IMAGE_KEY, class_record
 from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepError, StepResult
+from ansible_collections.guestnet.vsphere.plugins.module_utils._events import GuestWatch
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import ErrorCollector, SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import ObservedNic
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
-from ansible_collections.guestnet.vsphere.plugins.module_utils._step_guest import Nics, status, timeout_message, wait_for_guest
+from ansible_collections.guestnet.vsphere.plugins.module_utils._step_guest import Nics, pending, status, timeout_message, wait_for_guest
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vapi import VapiClient
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import TransportError, VCenterError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vim_records import VmRecord, moid_of
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vm_handle import Selector, VmHandle
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vmoperator import manifest_options
+from ansible_collections.guestnet.vsphere.plugins.module_utils._volumes import VolumeRequest
 
-DEPLOY_OPTIONS = ('datacenter', 'folder', 'image', 'vm_class', 'guest_id', 'instance_uuid', 'bios_uuid', 'cluster', 'host', 'resource_pool',
-                  'datastore', 'adopt', 'ledger', 'timeout')
+DEPLOY_OPTIONS = ('datacenter', 'folder', 'image', 'image_kind', 'image_library', 'vm_class', 'guest_id', 'instance_uuid', 'bios_uuid',
+                  'cluster', 'host', 'resource_pool', 'datastore', 'adopt', 'ledger', 'timeout')
 MANIFEST_OPTIONS = ('name', 'image', 'vm_class', 'instance_uuid', 'bios_uuid', 'guest_id', 'power_state', 'power_mode', 'next_restart_time',
-                    'network')
+                    'network', 'volumes')
 BOOTSTRAP_OPTIONS = ('provider', 'cloud_init', 'linux_prep', 'sysprep', 'vapp_config')
+VOLUMES_FROM = '_volumes_from'      # set when the volumes are a manifest's, so messages name manifest.spec.volumes
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class VmRequest:
     restart: Optional[power_step.PowerRequest]          # next_restart_time: a restart when due
     wait: Optional[int]
     notes: Tuple[str, ...] = ()                         # warnings found while reading the options (a manifest's ignored fields)
+    volumes: Optional[VolumeRequest] = None             # None: volumes not given, the VM's disks are not looked at
 
     @classmethod
     def of(cls, params: Mapping[str, Any]) -> 'VmRequest':
@@ -103,22 +114,29 @@ class VmRequest:
         wait = (values.get('wait') or {}).get('timeout') if values.get('wait') is not None else None
         if wait is not None and wait < 1:
             errors.add('wait.timeout', wait, 'must be at least 1 (seconds)')
+        volumes = None
+        if values.get('volumes') is not None and state == 'present':
+            with errors.catch():
+                volumes = VolumeRequest.of(values['volumes'], values.get('storage_classes'), path=values.get(VOLUMES_FROM) or 'volumes')
         errors.raise_if_any()
         selector = Selector(moid=values.get('moid'), name=None if values.get('moid') else values.get('name'),
                             instance_uuid=None if values.get('moid') or values.get('name') else values.get('instance_uuid'),
                             uuid=None if values.get('moid') or values.get('name') or values.get('instance_uuid') else values.get('bios_uuid'),
                             datacenter=values.get('datacenter'), folder=values.get('folder'))
         return cls(state=state, selector=selector, deploy=deploy, nics=nics, bootstrap=bootstrap, power=power, restart=restart, wait=wait,
-                   notes=tuple(notes))
+                   notes=tuple(notes), volumes=volumes)
 
 
 def _with_manifest(values: Dict[str, Any], notes: List[str]) -> Dict[str, Any]:
     """The manifest's options under the ones given explicitly."""
-    found = manifest_options(values['manifest'], values.get('classes'), values.get('images'))
+    found = manifest_options(values['manifest'], values.get('classes'), values.get('images'), values.get('claims'),
+                             volumes=values.get('volumes') is None)
     merged = dict(values)
     for key in MANIFEST_OPTIONS:
         if key in found and merged.get(key) is None:
             merged[key] = found[key]
+    if 'volumes' in found and values.get('volumes') is None:
+        merged[VOLUMES_FROM] = 'manifest.spec.volumes'
     if found.get('bootstrap') and values.get('provider') is None:     # the manifest's bootstrap, unless one is given
         if found.get('secret_references'):
             raise SpecError('manifest.spec.bootstrap', ', '.join(found['secret_references']),
@@ -175,6 +193,10 @@ class Run:
         self.power: Optional[power_step.PowerPlanned] = None
         self.restart: Optional[power_step.PowerPlanned] = None
         self.observed: Optional[Nics] = None
+        self.volumes: Optional[volume_step.VolumesPlanned] = None
+        self.watch: Optional[GuestWatch] = None             # what the wait watched (Tools, a customization's events)
+        self.powered_on_at: Optional[datetime.datetime] = None   # this run's power-on, vCenter's clock
+        self.failure: Optional[Tuple[str, str]] = None      # (step, message) of the step that failed
         self.vm_view: Dict[str, Any] = {}
         self.before: Dict[str, Any] = {}
         self.after: Dict[str, Any] = {}
@@ -186,6 +208,7 @@ class Run:
     def fail(self, step: str, error: Exception) -> StepError:
         """A step failed after others changed something: the message names the step, the result shows what was done."""
         message = '%s: %s' % (step, error)
+        self.failure = (step, str(error))
         return StepError(message, dict(self.result(), changed=self.changed))
 
     def result(self) -> Dict[str, Any]:
@@ -195,14 +218,52 @@ class Run:
             out.update(status(self.nics.target, self.observed))
         if self.boot is not None:
             out['bootstrap'] = bootstrap_step.result(self.boot, replace(self.ctx, diff=False))['bootstrap']
+        if self.volumes is not None:
+            out['volumes'] = self.volumes.views
         for planned, key in ((self.power, 'power'), (self.restart, 'restart_power')):
             if planned is not None:
                 out[key] = planned.report(self.ctx.check_mode)
         if self.restart is not None and self.restart.decision is not None:
             out['restart'] = power_step.result(self.ctx, self.restart, done=True).get('restart')
+        out['conditions'] = self.conditions()
         if self.ctx.diff:
             out['diff'] = {'before': self.before, 'after': self.after}
         return out
+
+    def conditions(self) -> List[Dict[str, Any]]:
+        """VM Operator's conditions (_conditions) from what the run knows: nothing is read for them."""
+        ctx, request, record = self.ctx, self.request, self.handle.record
+        failed = self.failure[0] if self.failure is not None else ''
+        power = self.power.plan if self.power is not None else None
+        watch = self.watch if self.watch is not None and self.watch.watched else None
+        tools = watch.tools if watch is not None else {}
+        facts = VmFacts(
+            label=self.vm_view.get('path') or self.vm_view.get('name') or request.deploy.name, check_mode=ctx.check_mode,
+            created=self.before.get('exists') is False,
+            power_state=power.target if power is not None else (record.power_state if record is not None else 'poweredOff'),
+            power_changed=bool((power is not None and power.changed) or (self.restart is not None and self.restart.plan.changed)
+                               or (self.boot is not None and self.boot.power_steps)),
+            changed=self.changed, waited=watch is not None,
+            tools_running_status=tools.get('guest.toolsRunningStatus', record.tools_running_status if record is not None else None),
+            tools_version_status=tools.get('guest.toolsVersionStatus2'), network_disabled=request.nics.spec.disabled,
+            nics=False if 'network' in failed else None if self.nics is None else True,
+            missing=tuple(pending(self.nics.target, self.observed)) if self.nics is not None and self.observed is not None else (),
+            provider=request.bootstrap.provider if request.bootstrap is not None else None,
+            bootstrap=False if 'bootstrap' in failed else None if self.boot is None else True,
+            customization=self.customization(), failure=self.failure[1] if self.failure is not None else None)
+        return vm_conditions(facts, datetime.datetime.now(datetime.timezone.utc))
+
+    def customization(self) -> Optional[CustomizationProgress]:
+        """Where a LinuxPrep or Sysprep customization this run queued (or found queued and powered on) stands; None without one."""
+        queued = self.boot is not None and self.boot.customization is not None
+        earlier = self.handle.record is not None and bool(self.handle.record.pending_customization) and not queued
+        if not (queued or earlier) or (self.failure is not None and self.failure[0] not in ('power', 'wait')):
+            return None     # none, or the run failed before it was queued
+        if self.watch is not None and self.watch.progress is not None:
+            return self.watch.progress
+        power = self.power
+        on = power is not None and power.plan.target == 'poweredOn' and (power.plan.changed if self.ctx.check_mode else power.changed)
+        return CustomizationProgress(APPLYING if on else QUEUED, self.powered_on_at)
 
     # -- the steps shared by both flows ---------------------------------------------------------------------------
     def power_on_and_watch(self, ref: Any, label: str, power_state: str, tools: Optional[str], extra: Mapping[str, str]) -> None:
@@ -223,6 +284,7 @@ class Run:
         try:
             if self.power.plan.changed:
                 power_step.carry_out(ctx, ref, self.power)
+                self.powered_on_at = ctx.client.last_queue_time if self.power.plan.target == 'poweredOn' else None
             if self.restart is not None and self.restart.plan.changed:
                 power_step.carry_out(ctx, ref, self.restart)
         except VCenterError as error:
@@ -232,26 +294,43 @@ class Run:
             if self.power.plan.target != 'poweredOn':
                 return
             self.step = 'wait'
-            self.observed, timed_out = wait_for_guest(ctx, ref, label, self.nics.target, self.nics.catalog, self.nics.wanted, request.wait,
-                                                      self.observed, reread=self.power.plan.changed or self.steps['network']['changed'])
+            # A LinuxPrep or Sysprep customization applies at this power-on: the wait follows its events too.
+            follow = self.customization() is not None and self.powered_on_at is not None
+            try:
+                self.watch = GuestWatch.open(ctx, ref, label, self.powered_on_at, follow=follow)
+            except VCenterError as error:
+                raise self.fail('wait', error) from None
+            try:
+                self.observed, timed_out = wait_for_guest(ctx, ref, label, self.nics.target, self.nics.catalog, self.nics.wanted, request.wait,
+                                                          self.observed, reread=self.power.plan.changed or self.steps['network']['changed'],
+                                                          watch=self.watch)
+            finally:
+                self.watch.close(ctx)
+            if self.watch.stop and self.watch.progress is not None:
+                raise self.fail('wait', VCenterError(self.watch.progress.failure_message(label)))
             if timed_out is not None:
                 found = status(self.nics.target, self.observed)
-                raise StepError(timeout_message(timed_out, self.nics.target, self.observed, found), dict(self.result(), changed=self.changed))
+                message = timeout_message(timed_out, self.nics.target, self.observed, found)
+                if self.watch.progress is not None and not self.watch.settled:
+                    message += '; the guest customization: %s' % self.watch.progress.describe()
+                raise StepError(message, dict(self.result(), changed=self.changed))
 
 
 class Update(Run):
     """An existing VM: check its records, plan every step, then one reconfigure (two when NICs are added)."""
 
-    def __init__(self, ctx: Context, request: VmRequest, handle: VmHandle, vm: VmRecord) -> None:
+    def __init__(self, ctx: Context, request: VmRequest, handle: VmHandle, vm: VmRecord,
+                 created: Optional[deploy_step.CreatePlan] = None) -> None:
         super().__init__(ctx, request, handle)
         self.vm = vm
+        self.created = created          # deployed in this run (from a content library item)
 
     def run(self) -> StepResult:
         ctx, request, vm = self.ctx, self.request, self.vm
         deployed = deploy_step.existing(ctx, request.deploy, vm)
-        self.steps['deploy'] = {'changed': deployed.changed}
+        self.steps['deploy'] = {'changed': deployed.changed or self.created is not None}
         self.vm_view = dict(deployed.result['vm'])
-        self.before.update(deploy_step.state_view(vm))
+        self.before.update(deploy_step.state_view(vm) if self.created is None else {'exists': False})
         self.after.update(deployed.result.get('diff', {}).get('after') or deploy_step.state_view(vm))
         self.step = 'network'
         self.nics = nic_step.plan_for(request.nics, vm, self.handle)
@@ -265,6 +344,11 @@ class Update(Run):
             subject = replace(subject, nics=self.nics.after.nics).with_placeholder_macs()
             self.boot = bootstrap_step.plan(ctx, request.bootstrap, subject, lambda full: self.nics.catalog)
             self._bootstrap_views()
+        if request.volumes is not None:
+            self.step = 'volumes'
+            self.volumes = volume_step.plan_existing(ctx, request.volumes, vm)
+            self.steps['volumes'] = {'changed': self.volumes.changed}
+            self.before['volumes'], self.after['volumes'] = self.volumes.diff()
         if not ctx.check_mode:
             self.apply_changes()
         power_state = 'poweredOff' if self.boot is not None and self.boot.power_steps else vm.power_state
@@ -278,32 +362,38 @@ class Update(Run):
         self.after['bootstrap'] = {'provider': boot.request.provider, 'hash': boot.digest, 'documents': boot.public()}
 
     def apply_changes(self) -> None:
-        """The NIC changes and the bootstrap in one ReconfigVM_Task; in two when NICs are added (the bootstrap needs the MACs
-        vCenter gives them, so the VM is read in between)."""
+        """The NIC changes, the volume changes and the bootstrap in one ReconfigVM_Task; in two when NICs are added (the bootstrap
+        needs the MACs vCenter gives them, so the VM is read in between; the volumes go in the first)."""
         ctx, vm, nics, boot = self.ctx, self.vm, self.nics, self.boot
         nic_step.commit_subnets(nics, vm.owner_key())
         changes = nic_step.device_changes(ctx, nics, vm.devices) if nics.plan.changed else []
-        if changes and (boot is None or nics.adds_nics):
+        disks, records = volume_step.changes(self.volumes, vm.disk_devices)
+        if (changes and (boot is None or nics.adds_nics)) or ((disks or records) and boot is None):
+            what = ' and '.join(name for name, has in (('network', changes), ('volumes', disks or records)) if has)
             try:
-                ctx.client.run_task('reconfiguring the NICs of VM %s' % vm.name, vm.ref.ReconfigVM_Task, spec=bootstrap_step.config_spec(None, changes),
-                                    timeout=self.request.deploy.timeout, check_first=True)
+                ctx.client.run_task('reconfiguring the %s of VM %s' % (what.replace('network', 'NICs'), vm.name), vm.ref.ReconfigVM_Task,
+                                    spec=bootstrap_step.config_spec(None, changes + disks, records), timeout=self.request.deploy.timeout,
+                                    check_first=True)
             except VCenterError as error:
-                raise self.fail('network', error) from None
-            changes = []
-            if boot is not None:
+                raise self.fail(what, error) from None
+            had_nics, changes, disks, records = bool(changes), [], [], {}
+            if had_nics and boot is not None:
                 self.vm = self.handle.reload()
                 self.boot = boot = bootstrap_step.plan(ctx, boot.request, bootstrap_step.Subject.of_vm(self.vm), lambda full: nics.catalog)
                 self._bootstrap_views()
                 self.observed = nic_step.observation(self.vm, nics.before.with_values(
                     {'config.hardware.device': list(self.vm.devices.values())}, nics.catalog, nics.wanted).names)
-            else:
+                if self.volumes is not None:
+                    self.volumes.observe(ctx, self.vm)
+            elif had_nics:
                 self.observed = nic_step.reread(ctx, vm, nics)
         if boot is None:
             return
-        try:   # power-off first (power_cycle), one reconfigure (NICs, record, guestinfo or vApp), then the customization
-            bootstrap_step.apply(ctx, vm.ref, boot, device_changes=changes, timeout=self.request.deploy.timeout)
+        try:   # power-off first (power_cycle), one reconfigure (NICs, volumes, record, guestinfo or vApp), then the customization
+            bootstrap_step.apply(ctx, vm.ref, boot, device_changes=changes + disks, timeout=self.request.deploy.timeout, extra_config=records)
         except VCenterError as error:
-            raise self.fail('bootstrap' if not changes else 'network and bootstrap', error) from None
+            raise self.fail(' and '.join(name for name, has in (('network', changes), ('volumes', disks or records), ('bootstrap', True)) if has),
+                            error) from None
         if changes:
             self.observed = nic_step.reread(ctx, vm, nics)
 
@@ -321,19 +411,27 @@ class Creation(Run):
             if self.handle.template is not None:
                 raise SpecError('name', request.deploy.name, 'is a template (%s): guestnet.vsphere creates and deletes VMs, never templates'
                                 % self.handle.template.path)
-        plan = deploy_step.plan_create(request.deploy, inventory)
-        template = VmHandle(ctx.client, Selector(moid=plan.template.moid), vapp=request.bootstrap is not None
-                            and request.bootstrap.provider == 'vapp_config')
-        template.find()
-        source = template.template
-        if source is None:
-            raise VCenterError('cannot read template %s' % plan.image_record)
-        self.handle.use_catalog(plan.catalog)
+        api = VapiClient(ctx.client.params)     # a session only if the image is a content library item
+        try:
+            plan = deploy_step.plan_create(request.deploy, inventory, deploy_step.find_library_item(api, request.deploy, inventory))
+            self.handle.use_catalog(plan.catalog)
+            if plan.library_item is not None and not ctx.check_mode:
+                return self.from_library(plan, api)
+        finally:
+            api.close()
+        source = None     # a library item's VM is known once deployed: check mode plans it without NICs or records of its own
+        if plan.template is not None:
+            template = VmHandle(ctx.client, Selector(moid=plan.template.moid), vapp=request.bootstrap is not None
+                                and request.bootstrap.provider == 'vapp_config')
+            found = template.find()         # a VM (image_kind vm) is a record, a template is the handle's template
+            source = template.template if template.template is not None else found
+            if source is None:
+                raise VCenterError('cannot read template %s' % plan.image_record)
         owner = plan.ids.get('instance_uuid') or ('(new VM %s)' % request.deploy.name if ctx.check_mode else plan.chosen_ids()['instance_uuid'])
         records = {IMAGE_KEY: plan.image_record, CLASS_KEY: class_record(plan.cls)}
-        extra = dict(source.extra_config, **records)
+        extra = dict(source.extra_config if source is not None else {}, **records)
         # The clone's NICs: the template's, with the MACs vCenter gives a clone (none known yet) unless they are static.
-        cloned = tuple(_as_cloned(nic) for nic in source.nics)
+        cloned = tuple(_as_cloned(nic) for nic in source.nics) if source is not None else ()
         self.step = 'network'
         self.nics = nic_step.plan(request.nics, vm_name=request.deploy.name, owner=owner, nics=cloned, extra_config=extra,
                                   power_state='poweredOff', guest=Nics(nics=cloned, names={}),
@@ -350,12 +448,22 @@ class Creation(Run):
             self.step = 'bootstrap'
             subject = bootstrap_step.Subject(name=request.deploy.name, owner=owner, instance_id=plan.ids.get('bios_uuid') or owner,
                                              nics=self.nics.after.nics, extra_config=extra, power_state='poweredOff',
-                                             guest_id=request.deploy.guest_id or source.guest_id, vapp=source.vapp).with_placeholder_macs()
+                                             guest_id=request.deploy.guest_id or (source.guest_id if source is not None else None),
+                                             vapp=source.vapp if source is not None else None).with_placeholder_macs()
             self.boot = bootstrap_step.plan(ctx, request.bootstrap, subject, lambda full: plan.catalog)
             self.steps['bootstrap'] = {'changed': True, 'provider': request.bootstrap.provider}
             self.after['bootstrap'] = {'provider': request.bootstrap.provider, 'hash': self.boot.digest, 'documents': self.boot.public()}
             if request.bootstrap.provider in GOSC_PROVIDERS:
                 clone_extra = record_values(request.bootstrap.provider, self.boot.digest)   # recorded before it is queued
+        disks: List[Any] = []
+        if request.volumes is not None:     # the disks and their record go into the clone: no call of their own
+            self.step = 'volumes'
+            self.volumes = volume_step.plan_new(request.volumes, source=source, inventory=inventory, pool=plan.pool, datastore=plan.datastore,
+                                                path=plan.path)
+            self.steps['volumes'] = {'changed': self.volumes.changed}
+            self.after['volumes'] = self.volumes.views
+            disks, volume_records = volume_step.changes(self.volumes, source.disk_devices if source is not None else {})
+            clone_extra = dict(clone_extra, **volume_records)
         if ctx.check_mode:
             self.power = power_step.plan(ctx, request.power, plan.path, 'poweredOff', None, {})
             self.steps['power'] = {'changed': self.power.plan.changed, 'state': self.power.plan.target}
@@ -364,7 +472,7 @@ class Creation(Run):
             return StepResult(changed=True, result=self.result())
         self.step = 'deploy'
         nic_step.commit_subnets(self.nics, owner)
-        ref = deploy_step.clone(ctx, plan, device_changes=_clone_changes(nic_step.device_changes(ctx, self.nics, source.devices)),
+        ref = deploy_step.clone(ctx, plan, device_changes=_clone_changes(nic_step.device_changes(ctx, self.nics, source.devices)) + disks,
                                 extra_config=clone_extra)
         self.vm_view = plan.vm_view(moid_of(ref))
         try:
@@ -374,6 +482,8 @@ class Creation(Run):
         self.observed = self.nics.before.with_values({'config.hardware.device': list(vm.devices.values()), 'guest.net': [], 'guest.ipAddress': None},
                                                      self.nics.catalog, self.nics.wanted)
         self.observed = replace(self.observed, extra_config=vm.extra_config)
+        if self.volumes is not None:
+            self.volumes.observe(ctx, vm)
         if self.boot is not None:
             try:
                 self.boot = bootstrap_step.plan(ctx, request.bootstrap, bootstrap_step.Subject.of_vm(vm), lambda full: plan.catalog)
@@ -390,6 +500,21 @@ class Creation(Run):
             self.after['bootstrap'] = {'provider': request.bootstrap.provider, 'hash': self.boot.digest, 'documents': self.boot.public()}
         self.power_on_and_watch(vm.ref, vm.path, 'poweredOff', None, vm.extra_config)
         return StepResult(changed=True, result=self.result())
+
+    def from_library(self, plan: deploy_step.CreatePlan, api: VapiClient) -> StepResult:
+        """A content library item: deploy it with the records a clone gets, then reconcile the new VM as an existing one (its
+        NICs are the item's, known only now: NICs, bootstrap and power as for any VM)."""
+        self.vm_view = plan.vm_view()
+        try:
+            ref = deploy_step.deploy_library(self.ctx, api, plan)
+        except StepError as error:
+            raise StepError(str(error), dict(self.result(), steps={'deploy': {'changed': True}}, changed=True)) from None
+        try:
+            vm = self.handle.reload(ref)
+        except VCenterError as error:
+            self.vm_view = plan.vm_view(moid_of(ref))
+            raise StepError('deploy: %s' % error, dict(self.result(), steps={'deploy': {'changed': True}}, changed=True)) from None
+        return Update(self.ctx, self.request, self.handle, vm, created=plan).run()
 
 
 def _as_cloned(nic: ObservedNic) -> ObservedNic:

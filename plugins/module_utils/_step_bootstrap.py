@@ -239,11 +239,12 @@ def option_values(changes: Mapping[str, str]) -> List[Dict[str, Any]]:
     return [{'_type': 'vim.option.OptionValue', 'key': key, 'value': value} for key, value in sorted(changes.items())]
 
 
-def config_spec(planned: Optional[BootstrapPlan], device_changes: Sequence[Any] = ()) -> Any:
-    """One ConfigSpec with the plan's extraConfig and vApp changes (and NIC changes that go along)."""
+def config_spec(planned: Optional[BootstrapPlan], device_changes: Sequence[Any] = (), extra_config: Optional[Mapping[str, str]] = None) -> Any:
+    """One ConfigSpec with the plan's extraConfig and vApp changes (and the NIC and volume changes, and their records, that go along)."""
     data: Dict[str, Any] = {'_type': 'vim.vm.ConfigSpec'}
-    if planned is not None and planned.extra_changes:
-        data['extraConfig'] = option_values(planned.extra_changes)
+    changes = dict(planned.extra_changes if planned is not None else {}, **(extra_config or {}))
+    if changes:
+        data['extraConfig'] = option_values(changes)
     if planned is not None and planned.vapp_spec is not None:
         data['vAppConfig'] = planned.vapp_spec
     spec = to_vmodl(data)
@@ -264,15 +265,17 @@ def commit_subnets(planned: BootstrapPlan) -> None:
     planned.subnet_plan = committed
 
 
-def apply(ctx: Context, ref: Any, planned: BootstrapPlan, device_changes: Sequence[Any] = (), timeout: int = 3600) -> None:
-    """Carry out the plan: power off (power_cycle), one ReconfigVM_Task (record, guestinfo or vApp, NIC changes), then
-    CustomizeVM_Task for LinuxPrep and Sysprep. A failed customization puts the previous record back."""
+def apply(ctx: Context, ref: Any, planned: BootstrapPlan, device_changes: Sequence[Any] = (), timeout: int = 3600,
+          extra_config: Optional[Mapping[str, str]] = None) -> None:
+    """Carry out the plan: power off (power_cycle), one ReconfigVM_Task (record, guestinfo or vApp, NIC and volume changes with
+    extra_config, their records), then CustomizeVM_Task for LinuxPrep and Sysprep. A failed customization puts the previous
+    record back."""
     name = planned.subject.name
     for step in planned.power_steps:
         ctx.client.run_task('powering off VM %s for its customization' % name, getattr(ref, step.method), timeout=timeout, check_first=True)
-    if planned.changed or device_changes:
-        ctx.client.run_task('reconfiguring VM %s' % name, ref.ReconfigVM_Task, spec=config_spec(planned, device_changes), timeout=timeout,
-                            check_first=True)
+    if planned.changed or device_changes or extra_config:
+        ctx.client.run_task('reconfiguring VM %s' % name, ref.ReconfigVM_Task, spec=config_spec(planned, device_changes, extra_config),
+                            timeout=timeout, check_first=True)
     if planned.customization is not None:
         customize(ctx, ref, planned, timeout)
 

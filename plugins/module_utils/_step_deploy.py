@@ -49,6 +49,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import NetworkCatalog
 from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import placement as subnet_placement
+from ansible_collections.guestnet.vsphere.plugins.module_utils._vapi import LibraryItem, LibraryPlacement, VapiClient
 from ansible_collections.guestnet.vsphere.plugins.module_utils._vcenter import (
     Inventory,
     ManagedObject,
@@ -68,6 +69,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._vmodl import to_
 POOL_KINDS = ('ResourcePool', 'VirtualApp')
 GUEST_ID_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_]*Guest(64)?$')  # ubuntu64Guest, windows2019srv_64Guest, otherGuest64
 POWERED_ON = 'poweredOn'
+IMAGE_KINDS = ('auto', 'template', 'library_item', 'vm')
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class DeployRequest:
     datacenter: Optional[str] = None
     folder: Optional[str] = None
     image: Optional[str] = None
+    image_kind: str = 'auto'                         # auto: an inventory template, else a content library item
+    image_library: Optional[str] = None
     vm_class: Optional[Dict[str, Any]] = None       # parsed; None: not given (not checked)
     guest_id: Optional[str] = None
     instance_uuid: Optional[str] = None
@@ -97,6 +101,15 @@ class DeployRequest:
         image = values.get('image')
         if image is not None and not split_image(image)[0]:
             raise SpecError('image', image, 'is not a template name or path')
+        image_kind = values.get('image_kind') or 'auto'
+        if image_kind == 'auto' and values.get('image_library'):      # a library named: its item, never a template
+            image_kind = 'library_item'
+        if image_kind not in IMAGE_KINDS:
+            raise SpecError('image_kind', image_kind, 'is not one of %s' % ', '.join(IMAGE_KINDS))
+        if values.get('image_library') and image_kind not in ('auto', 'library_item'):
+            raise SpecError('image_library', values['image_library'], 'names a content library, but image_kind is %s' % image_kind)
+        if values.get('image_library') and image is not None and '/' in image.strip('/'):
+            raise SpecError('image', image, 'is a path; a content library item is named by its name (and image_library)')
         guest_id = values.get('guest_id')
         if guest_id is not None and not GUEST_ID_RE.match(guest_id):
             raise SpecError('guest_id', guest_id, 'is not a vSphere guest OS id (like ubuntu64Guest or windows2019srv_64Guest)')
@@ -106,6 +119,7 @@ class DeployRequest:
         return cls(
             name=validate_vm_name(values.get('name')), state=values.get('state') or 'present',
             datacenter=values.get('datacenter') or None, folder=values.get('folder') or None, image=image,
+            image_kind=image_kind, image_library=values.get('image_library') or None,
             vm_class=parse_class(values['vm_class']) if values.get('vm_class') is not None else None,
             guest_id=guest_id,
             instance_uuid=normalize_uuid(values['instance_uuid'], 'instance_uuid') if values.get('instance_uuid') else None,
@@ -203,25 +217,47 @@ class Placement:
                             % (len(found), what, ', '.join(sorted(self.inv.path(obj) for obj in found))))
         return found[0]
 
-    def image(self, datacenter: Optional[ManagedObject]) -> ManagedObject:
+    def image(self, datacenter: Optional[ManagedObject]) -> Optional[ManagedObject]:
+        """The inventory template the image names (with image_kind vm: the VM); None when a content library item is meant
+        (image_kind library_item, or auto and no VM or template of that name in the inventory)."""
+        kind = self.request.image_kind
+        if kind == 'library_item':
+            return None
         image = self.request.image or ''
         name, folder = split_image(image)
         vms = [vm for vm in self.inv.of_kind('VirtualMachine') if vm.name == name and self.in_datacenter(vm, datacenter)]
         if folder:
             vms = [vm for vm in vms if folder_matches(self.inv.path(vm).rsplit('/', 1)[0], folder)]
         templates = [vm for vm in vms if vm.get('config.template')]
+        plain = [vm for vm in vms if not vm.get('config.template')]
+        where = ' in datacenter %s' % datacenter.name if datacenter is not None else ''
+        if kind == 'vm':     # a VM as the source: only when the user says so, as it is another kind of source
+            if len(plain) == 1:
+                return plain[0]
+            if plain:
+                raise SpecError('image', image, 'names %d VMs: %s; give its path or the datacenter'
+                                % (len(plain), ', '.join(sorted(self.inv.path(vm) for vm in plain))))
+            if templates:
+                raise SpecError('image', image, 'is a template (%s), not a VM; set image_kind: template (or auto)'
+                                % ', '.join(sorted(self.inv.path(vm) for vm in templates)))
+            names = [vm.name or '' for vm in self.inv.of_kind('VirtualMachine') if not vm.get('config.template') and self.in_datacenter(vm, datacenter)]
+            hint = 'close names: ' + ', '.join(close_names(name, names)) if names else 'there are none'
+            raise SpecError('image', image, 'is not a VM%s (%s)' % (where, hint))
         if len(templates) == 1:
             return templates[0]
         if templates:
             raise SpecError('image', image, 'names %d templates: %s; give its path or the datacenter'
                             % (len(templates), ', '.join(sorted(self.inv.path(vm) for vm in templates))))
-        if vms:
-            raise SpecError('image', image, 'is a VM, not a template (%s); convert it to a template or name a template'
-                            % ', '.join(sorted(self.inv.path(vm) for vm in vms)))
+        if plain:
+            raise SpecError('image', image, 'is a VM, not a template (%s); convert it to a template, name a template, or set '
+                            'image_kind: vm to clone the VM' % ', '.join(sorted(self.inv.path(vm) for vm in plain)))
+        if kind == 'auto' and not folder:
+            return None
+        raise SpecError('image', image, 'is not a template%s (%s)' % (where, self.template_hint(name, datacenter)))
+
+    def template_hint(self, name: str, datacenter: Optional[ManagedObject]) -> str:
         names = [vm.name or '' for vm in self.inv.of_kind('VirtualMachine') if vm.get('config.template') and self.in_datacenter(vm, datacenter)]
-        where = ' in datacenter %s' % datacenter.name if datacenter is not None else ''
-        raise SpecError('image', image, 'is not a template%s (%s)' % (where, 'close names: ' + ', '.join(close_names(name, names)) if names
-                                                                      else 'there are no templates'))
+        return 'close names: ' + ', '.join(close_names(name, names)) if names else 'there are no templates'
 
     def folder(self, datacenter: ManagedObject) -> ManagedObject:
         root = self.inv.by_moid.get(moid_of(datacenter.get('vmFolder')) or '')
@@ -324,7 +360,7 @@ class Placement:
 class CreatePlan:
     """A new VM: where it goes and what it is; ``vm`` and ``after`` are the module's views of it."""
     request: DeployRequest
-    template: ManagedObject
+    template: Optional[ManagedObject]    # None: deployed from library_item
     datacenter: ManagedObject
     folder: ManagedObject
     pool: ManagedObject
@@ -336,6 +372,7 @@ class CreatePlan:
     ids: Dict[str, Optional[str]]        # instance_uuid, bios_uuid as asked (None: the module picks one)
     placement: Dict[str, Optional[str]]
     catalog: NetworkCatalog
+    library_item: Optional[LibraryItem] = None
 
     def chosen_ids(self) -> Dict[str, str]:
         """The UUIDs of the new VM, picked once (random version 4) where not given."""
@@ -353,17 +390,28 @@ class CreatePlan:
         return {'exists': True, 'image': self.image_record, 'class': self.cls, 'placement': self.placement}
 
 
-def plan_create(request: DeployRequest, inventory: Inventory) -> CreatePlan:
-    """Where the new VM goes (every name resolved and checked), from one placement read; no call."""
+def plan_create(request: DeployRequest, inventory: Inventory, library_item: Optional[LibraryItem] = None) -> CreatePlan:
+    """Where the new VM goes (every name resolved and checked), from one placement read; no call. The image is an
+    inventory template (or VM), or the content library item found by ``find_library_item``."""
     if not request.image:
         raise ValueError('image is needed to create VM %s (no VM of that name exists%s)'
                          % (request.name, ' in folder %s' % request.folder if request.folder else ''))
     where = Placement(request, inventory)
     datacenter = where.datacenter()
-    template = where.image(datacenter)
-    datacenter = datacenter or inventory.datacenter_of(template)
-    if datacenter is None:
-        raise VCenterError('cannot tell the datacenter of template %s' % inventory.path(template))
+    template = None if library_item is not None else where.image(datacenter)
+    if template is None and library_item is None:
+        raise ValueError('image %s is a content library item: find it first (find_library_item)' % request.image)
+    if template is not None:
+        datacenter = datacenter or inventory.datacenter_of(template)
+        if datacenter is None:
+            raise VCenterError('cannot tell the datacenter of template %s' % inventory.path(template))
+    elif datacenter is None:
+        datacenters = inventory.of_kind('Datacenter')
+        if len(datacenters) != 1:
+            names = ', '.join(sorted(dc.name or '' for dc in datacenters))
+            raise SpecError('datacenter', None, '', text='datacenter is required to deploy content library item %s: vCenter has %d '
+                            'datacenters (%s)' % (library_item.record, len(datacenters), names))
+        datacenter = datacenters[0]
     folder = where.folder(datacenter)
     cluster, host, pool, datastore = where.placement(datacenter, required=not request.subnets)
     if request.subnets:
@@ -376,10 +424,33 @@ def plan_create(request: DeployRequest, inventory: Inventory) -> CreatePlan:
         taken = [vm for vm in inventory.of_kind('VirtualMachine') if wanted and (vm.get(path) or '').lower() == wanted]
         if taken:
             raise SpecError(key, wanted, 'is already used by %s' % ', '.join(sorted(inventory.path(vm) for vm in taken)))
-    return CreatePlan(request=request, template=template, datacenter=datacenter, folder=folder, pool=pool, host=host, datastore=datastore,
-                      cls=dict(request.vm_class or {}), image_record=inventory.path(template), path='%s/%s' % (inventory.path(folder), request.name),
-                      ids=ids, placement=where.view(datacenter, folder, pool, host, datastore.name if datastore is not None else None),
+    return CreatePlan(request=request, template=template, library_item=library_item, datacenter=datacenter, folder=folder, pool=pool,
+                      host=host, datastore=datastore, cls=dict(request.vm_class or {}),
+                      image_record=library_item.record if library_item is not None else inventory.path(template),
+                      path='%s/%s' % (inventory.path(folder), request.name), ids=ids,
+                      placement=where.view(datacenter, folder, pool, host, datastore.name if datastore is not None else None),
                       catalog=catalog_of(inventory, datacenter))
+
+
+def find_library_item(api: VapiClient, request: DeployRequest, inventory: Inventory) -> Optional[LibraryItem]:
+    """The content library item the image names (vAPI reads), or None when it names an inventory template or VM.
+
+    With image_kind auto the inventory comes first (no vAPI call for a template); an image found in neither is one error
+    that says where it looked."""
+    if not request.image:
+        return None                   # plan_create says that an image is needed
+    where = Placement(request, inventory)
+    datacenter = where.datacenter()
+    if request.image_kind != 'library_item' and where.image(datacenter) is not None:
+        return None
+    try:
+        return api.library_item(request.image or '', request.image_library)
+    except SpecError as error:
+        if request.image_kind != 'auto' or error.path != 'image':
+            raise
+        name = split_image(request.image or '')[0]
+        raise SpecError('image', request.image, 'is not a template%s (%s) nor an item of any content library'
+                        % (' in datacenter %s' % datacenter.name if datacenter is not None else '', where.template_hint(name, datacenter))) from None
 
 
 def clone(ctx: Context, plan: CreatePlan, *, device_changes: Sequence[Any] = (), extra_config: Mapping[str, str] = None,
@@ -400,6 +471,26 @@ def clone(ctx: Context, plan: CreatePlan, *, device_changes: Sequence[Any] = (),
         spec.location.datastore = plan.datastore.ref
     return ctx.client.run_task('cloning template %s to VM %s' % (plan.image_record, plan.path), plan.template.ref.CloneVM_Task,
                                folder=plan.folder.ref, name=request.name, spec=spec, timeout=request.timeout, check_first=True)
+
+
+def deploy_library(ctx: Context, api: VapiClient, plan: CreatePlan, extra_config: Mapping[str, str] = None) -> Any:
+    """Deploy the plan's content library item (one vAPI call, answered when the VM exists), then give the VM what a clone gets
+    in its CloneSpec (class, UUIDs, guest id, records, ``extra_config``) with one ReconfigVM_Task. Returns the VM's reference."""
+    item = plan.library_item
+    request = plan.request
+    placement = LibraryPlacement(folder=plan.folder.moid, resource_pool=plan.pool.moid, host=plan.host.moid if plan.host is not None else None,
+                                 datastore=plan.datastore.moid if plan.datastore is not None else None)
+    ref = ctx.client.reference('VirtualMachine', api.deploy(item, request.name, placement))
+    ids = plan.chosen_ids()
+    config = config_spec(plan.cls, plan.image_record, guest_id=request.guest_id, bios_uuid=ids['bios_uuid'], instance_uuid=ids['instance_uuid'])
+    config['extraConfig'] += [{'_type': 'vim.option.OptionValue', 'key': key, 'value': value} for key, value in sorted((extra_config or {}).items())]
+    try:
+        ctx.client.run_task('recording image, class and identity on VM %s' % plan.path, ref.ReconfigVM_Task, spec=to_vmodl(config),
+                            timeout=request.timeout, check_first=True)
+    except VCenterError as error:
+        raise StepError('VM %s was deployed from %s, but %s; delete it (state: absent, adopt: true) and run again'
+                        % (plan.path, item.record, error), {'vm': plan.vm_view(moid_of(ref))}) from None
+    return ref
 
 
 # ---------------------------------------------------------------------------
@@ -488,6 +579,9 @@ def adopt(ctx: Context, request: DeployRequest, vm: VmRecord, identity: Mapping[
         raise ValueError('image is needed to adopt VM %s: the image it was deployed from is recorded on it' % vm.path)
     inventory = ctx.client.inventory({'VirtualMachine': ['config.template']})
     template = Placement(request, inventory).image(inventory.by_moid.get(vm.datacenter_moid or ''))
+    if template is None:
+        raise SpecError('image', request.image, 'is not a template or VM of the inventory: adopt records an inventory image, '
+                        'and a VM deployed from a content library has its record already')
     cls = dict(request.vm_class or {})
     drift = hardware_drift(cls, vm.hardware)
     if drift:
@@ -552,9 +646,11 @@ def ensure_deployed(ctx: Context, request: DeployRequest) -> StepResult:
     vm = handle.record
     if vm is not None:
         return existing(ctx, request, vm)
-    plan = plan_create(request, read_placement(ctx, request))
-    before = {'exists': False}
-    if ctx.check_mode:
-        return result(ctx, True, plan.vm_view(), before, plan.state_after())
-    ref = clone(ctx, plan)
+    inventory = read_placement(ctx, request)
+    with VapiClient(ctx.client.params) as api:     # opens a vAPI session only for a content library item
+        plan = plan_create(request, inventory, find_library_item(api, request, inventory))
+        before = {'exists': False}
+        if ctx.check_mode:
+            return result(ctx, True, plan.vm_view(), before, plan.state_after())
+        ref = clone(ctx, plan) if plan.library_item is None else deploy_library(ctx, api, plan)
     return result(ctx, True, plan.vm_view(moid_of(ref)), before, plan.state_after())

@@ -101,27 +101,39 @@ def pending(target: Target, nics: Nics) -> List[str]:
 
 
 def wait_for_guest(ctx: Context, ref: Any, name: str, target: Target, catalog: NetworkCatalog, wanted: Sequence[Wanted], timeout: int,
-                   current: Nics, reread: bool) -> Tuple[Nics, Optional[str]]:
+                   current: Nics, reread: bool, watch: Any = None) -> Tuple[Nics, Optional[str]]:
     """Wait (WaitForUpdatesEx on the NICs and guest.net) until the guest shows the intended addresses.
 
     current: what was read; without reread (nothing changed since) it is checked first, so a ready guest costs no call.
+    watch (_events.GuestWatch): more to watch in the same slices (VMware Tools, a customization's events); the wait
+    also waits for the customization it follows to succeed, and ends when it fails (watch.stop).
     Returns the last observation and, when the time ran out, the timeout message.
     """
-    if not reread and not pending(target, current):
+    follows = watch is not None and watch.following
+    if not reread and not follows and not pending(target, current):
         return current, None
     moid = ref._moId  # pylint: disable=protected-access
     seen = {'nics': current}
 
     def done(values: Dict[str, Dict[str, Any]]) -> bool:
         seen['nics'] = current.with_values(values.get(moid, {}), catalog, wanted)
+        if watch is not None:
+            watch.update(values)
+            if watch.stop:
+                return True
+            if not watch.settled:
+                return False
         return not pending(target, seen['nics'])
 
+    what = 'waiting for the guest of VM %s to show its addresses%s' % (name, ' and finish its customization' if follows else '')
     try:
-        ctx.client.wait_for([ref], NIC_PROPERTIES, done, timeout, 'waiting for the guest of VM %s to show its addresses' % name)
+        ctx.client.wait_for([ref], tuple(NIC_PROPERTIES) + (watch.vm_paths() if watch is not None else ()), done, timeout, what,
+                            also=watch.objects() if watch is not None else ())
     except VCenterTimeout as error:
         return seen['nics'], str(error)
     return seen['nics'], None
 
 
 def timeout_message(message: str, target: Target, nics: Nics, found: Mapping[str, Any]) -> str:
-    return '%s; still missing: %s; drift: %s' % (message, ', '.join(pending(target, nics)), json.dumps(found.get('drift'), sort_keys=True))
+    missing = ', '.join(pending(target, nics)) or 'nothing'
+    return '%s; still missing: %s; drift: %s' % (message, missing, json.dumps(found.get('drift'), sort_keys=True))

@@ -27,10 +27,12 @@ from typing import Optional
 from xml.parsers.expat import ExpatError
 
 # Methods that change nothing on vCenter: sending one again is safe. WaitForUpdatesEx repeats with the version it
-# was given; CreateFilter makes a filter of this session only (logging out removes it).
+# was given; CreateFilter and CreateCollectorForEvents make a filter or an event collector of this session only
+# (logging out removes it).
 READ_METHODS = frozenset((
     'RetrieveServiceContent', 'RetrievePropertiesEx', 'ContinueRetrievePropertiesEx', 'RetrieveProperties', 'Fetch',
     'FindByInventoryPath', 'FindAllByUuid', 'FindByUuid', 'FindChild', 'CurrentTime', 'WaitForUpdatesEx', 'CreateFilter',
+    'CreateCollectorForEvents',
 ))
 
 # Pauses before the 2nd, 3rd and 4th attempt of a read: at most 3.5 s in all, so a run fails soon when vCenter is gone.

@@ -329,6 +329,8 @@ class VCenterClient:
         self._filter: Any = None
         self._tasks: Set[str] = set()     # the tasks this session started: never taken for a lost one
         self._clock_offset: Optional[float] = None   # vCenter's clock minus ours (from the login), for the look-up of a lost task
+        # When vCenter queued the last task waited for (its clock): what events that task caused are compared with.
+        self.last_queue_time: Optional[datetime.datetime] = None
 
     # -- session -------------------------------------------------------------------------------
     def __enter__(self) -> 'VCenterClient':
@@ -454,21 +456,26 @@ class VCenterClient:
 
     # -- waits ---------------------------------------------------------------------------------
     def wait_for(self, refs: Sequence[Any], paths: Sequence[str], done: Callable[[Dict[str, Dict[str, Any]]], bool],
-                 timeout: float, what: str) -> Dict[str, Dict[str, Any]]:
+                 timeout: float, what: str, also: Sequence[Tuple[Any, Sequence[str]]] = ()) -> Dict[str, Dict[str, Any]]:
         """Watch properties of objects (all of one kind) with WaitForUpdatesEx until done(values) is true.
 
         values maps moid -> {path: value}. The filter is kept until the next wait or the logout
         (logging out destroys it), which saves a DestroyPropertyFilter call per wait.
+        also: more objects of other kinds, with their paths, watched in the same filter (an event collector's
+        latestPage, say): a change of theirs ends a WaitForUpdatesEx too, and costs no call of its own.
         """
         collector = self.content.propertyCollector
         if self._filter is not None:
             self.call('removing a property filter', self._filter.Destroy)
             self._filter = None
-        prop_spec = vmodl.query.PropertyCollector.PropertySpec(type=type(refs[0]), pathSet=list(paths))
-        object_specs = [vmodl.query.PropertyCollector.ObjectSpec(obj=ref, skip=False) for ref in refs]
-        filter_spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=[prop_spec])
+        # `also` first: govmomi's simulator looks a changed object's kind up among the global objects when a PropertySpec
+        # of another kind comes before its own, and a session's object (an event collector) is not one of them.
+        prop_specs = [vmodl.query.PropertyCollector.PropertySpec(type=type(ref), pathSet=list(more)) for ref, more in
+                      list(also) + [(refs[0], paths)]]
+        object_specs = [vmodl.query.PropertyCollector.ObjectSpec(obj=ref, skip=False) for ref in list(refs) + [pair[0] for pair in also]]
+        filter_spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=prop_specs)
         self._filter = self.call(what, collector.CreateFilter, filter_spec, True)
-        values: Dict[str, Dict[str, Any]] = {ref._moId: {} for ref in refs}  # pylint: disable=protected-access
+        values: Dict[str, Dict[str, Any]] = {spec.obj._moId: {} for spec in object_specs}  # pylint: disable=protected-access
         version = ''
         deadline = time.monotonic() + timeout
         while True:
@@ -496,7 +503,7 @@ class VCenterClient:
         extraConfig keys, CustomizeVM_Task): one call instead of CreateFilter + WaitForUpdatesEx when they have,
         one more when they have not.
         """
-        paths = ('info.state', 'info.error', 'info.result')
+        paths = ('info.state', 'info.error', 'info.result', 'info.queueTime')
 
         def finished(values: Dict[str, Dict[str, Any]]) -> bool:
             return all(item.get('info.state') in ('success', 'error') for item in values.values())
@@ -511,6 +518,7 @@ class VCenterClient:
         results = []
         for task in tasks:
             info = values[task._moId]  # pylint: disable=protected-access
+            self.last_queue_time = info.get('info.queueTime') or self.last_queue_time
             if info.get('info.state') == 'error':
                 raise VCenterError('%s failed: %s' % (what, describe_fault(info.get('info.error'))))
             results.append(info.get('info.result'))

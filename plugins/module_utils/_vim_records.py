@@ -8,8 +8,10 @@ The one place that turns pyVmomi data into records, for every module (subnet_syn
 
 - ``network_records`` / ``catalog_of``: port groups (standard, distributed, NSX opaque) as ``_nics.Network``;
 - ``observed_nics`` / ``guest_nics``: a VM's virtual NICs and its ``guest.net`` as ``_nics`` records;
+- ``storage_records``: a VM's storage controllers (and the units taken on them) and disks as ``_volumes`` records;
 - ``vm_record``: one VM (identity, power, records in extraConfig, hardware, NICs, guest) as a ``VmRecord``;
 - ``subnet_snapshot``: a whole-inventory read as the plain snapshot ``_subnet_sync`` works on.
+- ``customization_events``: vCenter's guest customization events as ``_conditions.CustomizationEvent`` records.
 
 Only values the property collector returned are touched: no lazy attribute of a managed object is read, so
 nothing here makes a call. The rules live here once: which guest.net entry belongs to a NIC (``_nics.guest_of``),
@@ -23,6 +25,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
+from ansible_collections.guestnet.vsphere.plugins.module_utils._conditions import EVENT_TYPES as CUSTOMIZATION_EVENT_TYPES, CustomizationEvent
 from ansible_collections.guestnet.vsphere.plugins.module_utils._deploy import datastore_of
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import (
     DISTRIBUTED,
@@ -37,6 +40,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import (
     guest_of,
 )
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import normalize_adapter_type, normalize_mac
+from ansible_collections.guestnet.vsphere.plugins.module_utils._volumes import ObservedController, ObservedDisk
 
 try:
     from pyVmomi import vim
@@ -194,6 +198,56 @@ def guest_nics(guest_net: Optional[Sequence[Any]]) -> List[GuestNic]:
     return out
 
 
+# ---------------------------------------------------------------------------
+# Disks and storage controllers
+# ---------------------------------------------------------------------------
+
+# pyVmomi's controller classes as _volumes' controller types.
+CONTROLLER_TYPES = {
+    'ParaVirtualSCSIController': 'pvscsi', 'VirtualLsiLogicController': 'lsilogic', 'VirtualLsiLogicSASController': 'lsilogic_sas',
+    'VirtualBusLogicController': 'buslogic', 'VirtualNVMEController': 'nvme', 'VirtualAHCIController': 'sata', 'VirtualIDEController': 'ide',
+}
+
+
+def _controller_type(device: Any) -> Optional[str]:
+    """The type of a storage controller (None for other devices; 'other' for one _volumes has no type for)."""
+    known = CONTROLLER_TYPES.get(type(device).__name__.rsplit('.', 1)[-1])
+    if known is not None:
+        return known
+    storage = (vim.vm.device.VirtualSCSIController, vim.vm.device.VirtualNVMEController, vim.vm.device.VirtualSATAController,
+               vim.vm.device.VirtualIDEController)
+    return 'other' if isinstance(device, storage) else None
+
+
+def _provisioning(backing: Any) -> Optional[str]:
+    thin, eager = getattr(backing, 'thinProvisioned', None), getattr(backing, 'eagerlyScrub', None)
+    if thin is None and eager is None:
+        return None
+    return 'thin' if thin else 'eager_zeroed_thick' if eager else 'thick'
+
+
+def storage_records(devices: Optional[Sequence[Any]]) -> Tuple[Tuple[ObservedController, ...], Tuple[ObservedDisk, ...], Dict[int, Any]]:
+    """The storage controllers (with the units their devices take, CD-ROMs included), the disks, and the raw disk devices by key."""
+    devices = list(devices or [])
+    used: Dict[int, Set[int]] = {}
+    for device in devices:
+        if device.controllerKey is not None and device.unitNumber is not None:
+            used.setdefault(device.controllerKey, set()).add(device.unitNumber)
+    controllers = tuple(ObservedController(key=device.key, type=kind, bus=int(device.busNumber or 0), used=frozenset(used.get(device.key, ())))
+                        for device in devices for kind in [_controller_type(device)] if kind is not None)
+    disks, raw = [], {}
+    for device in devices:
+        if not isinstance(device, vim.vm.device.VirtualDisk):
+            continue
+        backing = device.backing
+        capacity = int(device.capacityInBytes) // 1024 if device.capacityInBytes else int(device.capacityInKB or 0)
+        file_name = getattr(backing, 'fileName', None) or None
+        disks.append(ObservedDisk(key=device.key, controller_key=device.controllerKey, unit=device.unitNumber, capacity_kb=capacity,
+                                  file=file_name, datastore=datastore_of(file_name), provisioning=_provisioning(backing)))
+        raw[device.key] = device
+    return controllers, tuple(sorted(disks, key=lambda disk: disk.key)), raw
+
+
 def read_vapp(vapp_config: Any) -> Dict[str, Any]:
     """config.vAppConfig: its properties in the vApp renderer's shape, and its OVF environment transports."""
     properties = []
@@ -238,6 +292,9 @@ class VmRecord:
     compute_hosts: Tuple[str, ...] = ()                # the hosts of its cluster (or its standalone host)
     devices: Dict[int, Any] = field(default_factory=dict, compare=False)
     vapp: Optional[Dict[str, Any]] = None              # read_vapp, when config.vAppConfig was read
+    controllers: Tuple[ObservedController, ...] = ()   # storage controllers and the units taken on them (storage_records)
+    disks: Tuple[ObservedDisk, ...] = ()
+    disk_devices: Dict[int, Any] = field(default_factory=dict, compare=False)   # raw VirtualDisk devices by key, for edits
 
     @property
     def powered_on(self) -> bool:
@@ -294,6 +351,7 @@ def _compute_hosts(obj: Any, inventory: Any) -> Tuple[str, ...]:
 def vm_record(obj: Any, inventory: Any, catalog: NetworkCatalog) -> VmRecord:
     """A VM (a ManagedObject read with VM_PROPERTIES) as a VmRecord; ``inventory`` holds its folders and datacenter."""
     devices = [device for device in obj.get('config.hardware.device') or [] if is_nic(device)]
+    controllers, disks, disk_devices = storage_records(obj.get('config.hardware.device'))
     datacenter = inventory.datacenter_of(obj)
     vapp = obj.props.get(VAPP_PROPERTY) if VAPP_PROPERTY in obj.props else None
     return VmRecord(
@@ -318,6 +376,7 @@ def vm_record(obj: Any, inventory: Any, catalog: NetworkCatalog) -> VmRecord:
         compute_hosts=_compute_hosts(obj, inventory),
         devices={device.key: device for device in devices},
         vapp=read_vapp(vapp) if VAPP_PROPERTY in obj.props else None,
+        controllers=controllers, disks=disks, disk_devices=disk_devices,
     )
 
 
@@ -413,3 +472,21 @@ def subnet_snapshot(inventory: Any) -> Dict[str, Any]:
             'hosts': [{'moid': host.moid, 'name': host.name, 'datacenter': datacenter(host),
                        'portgroups': sorted(host_portgroups.get(host.moid, []))} for host in hosts],
             'vms': vms, 'other_vms': other_vms}
+
+
+# ---------------------------------------------------------------------------
+# Events
+# ---------------------------------------------------------------------------
+
+def customization_events(page: Optional[Sequence[Any]]) -> List[CustomizationEvent]:
+    """The guest customization events among vCenter events (an EventHistoryCollector's latestPage), as records."""
+    out = []
+    for event in page or []:
+        kind = type(event).__name__.rsplit('.', 1)[-1]
+        if kind not in CUSTOMIZATION_EVENT_TYPES or event.createdTime is None:
+            continue
+        about = getattr(event, 'vm', None)
+        out.append(CustomizationEvent(key=int(event.key or 0), kind=kind, created=event.createdTime, vm=moid_of(getattr(about, 'vm', None)),
+                                      message=event.fullFormattedMessage or '', reason=getattr(event, 'reason', None) or None,
+                                      log_location=getattr(event, 'logLocation', None) or None))
+    return out

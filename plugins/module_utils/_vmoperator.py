@@ -20,7 +20,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 import re
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import (
     CLOUD_INIT,
@@ -89,8 +89,9 @@ def from_vm_operator(manifest: Mapping) -> Dict[str, Any]:
     (``{provider, <provider>: {...}}``; vapp_config may ride along with linux_prep or
     sysprep, as VM Operator allows), power_state, power_off_mode, suspend_mode,
     restart_mode, next_restart_time, class_name, image_name, storage_class,
-    instance_uuid, bios_uuid, guest_id, min_hardware_version, and ``ignored``: the
-    ``spec.*`` fields present that have no counterpart here.  Unset keys are left out.
+    instance_uuid, bios_uuid, guest_id, min_hardware_version, volumes (``[{name,
+    claim_name, controller}]``), and ``ignored``: the ``spec.*`` fields present that
+    have no counterpart here.  Unset keys are left out.
     """
     if not isinstance(manifest, Mapping):
         raise SpecError('manifest', type(manifest).__name__, 'must be a mapping (a VirtualMachine resource)')
@@ -110,7 +111,7 @@ def from_vm_operator(manifest: Mapping) -> Dict[str, Any]:
             result[key] = metadata[key]
     # Every section is converted even when another one is bad, so all problems are reported at once.
     errors = ErrorCollector()
-    consumed = set(_SCALAR_FIELDS) | set(_POWER_MODE_FIELDS) | {'powerState'}
+    consumed = set(_SCALAR_FIELDS) | set(_POWER_MODE_FIELDS) | {'powerState', 'volumes'}
     network: Any = {}
     bootstrap: Optional[Dict[str, Any]] = None
     if v1alpha1:
@@ -129,6 +130,11 @@ def from_vm_operator(manifest: Mapping) -> Dict[str, Any]:
         result['network'] = _network(network, bootstrap, metadata.get('name'), str(spec.get('guestID') or ''), bootstrap_ok=not errors)
     if bootstrap:
         result['bootstrap'] = bootstrap
+    unused_volume_fields: List[str] = []
+    with errors.catch():
+        volumes, unused_volume_fields = _volumes(spec.get('volumes'), 'manifest.spec.volumes')
+        if volumes:
+            result['volumes'] = volumes
 
     if spec.get('powerState'):
         with errors.catch():
@@ -145,6 +151,7 @@ def from_vm_operator(manifest: Mapping) -> Dict[str, Any]:
     if 'image_name' not in result and isinstance(image, Mapping) and image.get('name'):
         result['image_name'] = image['name']      # v1alpha4+: image {kind, name}
     ignored = sorted('spec.%s' % key for key, value in spec.items() if key not in consumed and value not in (None, '', [], {}))
+    ignored += unused_volume_fields
     if ignored:
         result['ignored'] = ignored
     return result
@@ -189,6 +196,83 @@ def _enum(value: Any, choices: Mapping[str, str], path: str, shown: str) -> str:
     if converted is None:
         raise SpecError(path, value, 'is not one of %s' % shown)
     return converted
+
+
+# --- volumes -------------------------------------------------------------------
+
+# A claim's controllerType as the vm module's controller type (a new SCSI controller is paravirtual, as VM Operator adds).
+_CLAIM_CONTROLLERS = {'SCSI': 'pvscsi', 'NVME': 'nvme', 'SATA': 'sata'}
+_CLAIM_FIELDS_USED = ('claimName', 'controllerType', 'controllerBusNumber')
+
+
+def _volumes(volumes: Any, path: str) -> Tuple[List[Dict[str, Any]], List[str]]:
+    """``spec.volumes`` as ``[{name, claim_name, controller}]``, and the claim fields set that have no counterpart."""
+    if volumes is None:
+        return [], []
+    if not isinstance(volumes, list):
+        raise SpecError(path, type(volumes).__name__, 'must be a list')
+    errors = ErrorCollector()
+    converted: List[Dict[str, Any]] = []
+    unused: List[str] = []
+    for index, item in enumerate(volumes):
+        here = '%s[%d]' % (path, index)
+        with errors.catch():
+            item = _mapping(item, here)
+            claim = item.get('persistentVolumeClaim')
+            if claim is None:
+                raise SpecError(here, item.get('name') or '', 'is not a persistentVolumeClaim volume (it has %s): only claims become disks here'
+                                % (', '.join(sorted(str(key) for key in item if key != 'name')) or 'no source'))
+            claim = _mapping(claim, here + '.persistentVolumeClaim')
+            if not claim.get('claimName'):
+                raise SpecError(here + '.persistentVolumeClaim.claimName', '', 'is missing')
+            volume: Dict[str, Any] = {'name': item.get('name'), 'claim_name': claim['claimName']}
+            kind, bus = claim.get('controllerType'), claim.get('controllerBusNumber')
+            if kind not in (None, '') and kind not in _CLAIM_CONTROLLERS:
+                raise SpecError(here + '.persistentVolumeClaim.controllerType', kind,
+                                'is not one of %s (IDE disks are not made here)' % ', '.join(_CLAIM_CONTROLLERS))
+            if kind or bus is not None:
+                volume['controller'] = {key: value for key, value in (('type', _CLAIM_CONTROLLERS[kind or 'SCSI']), ('bus', bus)) if value is not None}
+            unused += ['spec.volumes[%d].persistentVolumeClaim.%s' % (index, key) for key, value in claim.items()
+                       if key not in _CLAIM_FIELDS_USED and value not in (None, '', [], {}, False)]
+            converted.append(volume)
+    errors.raise_if_any()
+    return converted, unused
+
+
+def claimed_volumes(volumes: List[Mapping[str, Any]], claims: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """The manifest's volumes as the vm module's ``volumes``: each claim's size and storage class from ``claims``
+    (claim name -> {size, storage_class}), as a PersistentVolumeClaim would give them. ``_paths`` names where each field came
+    from, for the volumes' messages."""
+    known = dict(claims or {})
+    errors = ErrorCollector()
+    out: List[Dict[str, Any]] = []
+    used: Dict[str, str] = {}
+    for index, volume in enumerate(volumes):
+        here = 'manifest.spec.volumes[%d]' % index
+        name = volume['claim_name']
+        claim = known.get(name)
+        if name in used:
+            errors.add(here + '.persistentVolumeClaim.claimName', name, 'is claimed by %s already: a claim is one disk' % used[name])
+            continue
+        used[name] = here
+        if claim is None:
+            errors.add(here + '.persistentVolumeClaim.claimName', name, 'is not a claim of claims (%s)' % (', '.join(sorted(known)) or 'none given'))
+            continue
+        if not isinstance(claim, Mapping):
+            errors.add('claims.%s' % name, claim, 'must be a mapping with size and storage_class')
+            continue
+        unknown = sorted(str(key) for key in claim if key not in ('size', 'storage_class'))
+        if unknown:
+            errors.add('claims.%s.%s' % (name, unknown[0]), claim[unknown[0]], 'is not a claim field; fields: size, storage_class')
+            continue
+        item: Dict[str, Any] = {'name': volume.get('name'), 'size': claim.get('size'), 'storage_class': claim.get('storage_class'), '_paths': {
+            'name': here + '.name', 'size': 'claims.%s.size' % name, 'storage_class': 'claims.%s.storage_class' % name,
+            'controller': here + '.persistentVolumeClaim.controllerType', 'provisioning': here, 'state': here}}
+        if volume.get('controller'):
+            item['controller'] = volume['controller']
+        out.append(item)
+    errors.raise_if_any()
+    return out
 
 
 # --- v1alpha1 ----------------------------------------------------------------
@@ -367,12 +451,15 @@ _UNUSED_BY_VM = (('storage_class', 'storageClass'), ('min_hardware_version', 'mi
 
 
 def manifest_options(manifest: Mapping, classes: Optional[Mapping[str, Any]] = None,
-                     images: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+                     images: Optional[Mapping[str, str]] = None, claims: Optional[Mapping[str, Any]] = None,
+                     volumes: bool = True) -> Dict[str, Any]:
     """A VirtualMachine manifest as the vm module's options (only those the manifest sets).
 
     className resolves through ``classes`` (VM class name -> vm_class), imageName through ``images`` (image name ->
     template), as a VirtualMachineClass and a VirtualMachineImage would; an image missing from ``images`` is taken as
-    the template's name. ``ignored`` lists the manifest's fields that have no counterpart (for a warning).
+    the template's name. The volumes' claims resolve through ``claims`` (claim name -> {size, storage_class}), as the
+    PersistentVolumeClaims would (``volumes=False``: the caller has its own volumes, the manifest's are not resolved).
+    ``ignored`` lists the manifest's fields that have no counterpart (for a warning).
     """
     converted = from_vm_operator(manifest)
     options: Dict[str, Any] = {}
@@ -398,6 +485,8 @@ def manifest_options(manifest: Mapping, classes: Optional[Mapping[str, Any]] = N
         options['vm_class'] = known[class_name]
     if converted.get('image_name'):
         options['image'] = dict(images or {}).get(converted['image_name'], converted['image_name'])
+    if volumes and converted.get('volumes'):
+        options['volumes'] = claimed_volumes(converted['volumes'], claims)
     mode = converted.get(_MODE_OF_STATE.get(converted.get('power_state') or 'powered_on', ''))
     if mode:
         options['power_mode'] = mode

@@ -19,7 +19,8 @@ description:
     immutable records), the NIC step of M(guestnet.vsphere.vm_network) (the VM gets the NICs of O(network.interfaces)),
     the bootstrap step of M(guestnet.vsphere.vm_bootstrap) (cloud-init, LinuxPrep, Sysprep or vApp properties from the
     same O(network)), the power step of M(guestnet.vsphere.vm_power) (O(power_state), O(power_mode),
-    O(next_restart_time)) and, with O(wait), the guest's network.
+    O(next_restart_time)) and, with O(wait), the guest's network; and the VM's data disks (O(volumes), VM Operator's
+    C(spec.volumes)).
   - Every option is checked, and every step planned, before anything changes; all input errors are reported at once.
   - A VM Operator C(VirtualMachine) manifest can stand for most options (O(manifest)); its C(className) and
     C(imageName) resolve through O(classes) and O(images). Options given explicitly override the manifest's.
@@ -30,7 +31,15 @@ description:
     (the look-up, one read of templates and placement, one of the template, the clone, one read of the new VM for
     the MAC addresses vCenter gave its NICs, one reconfigure or customization, and the power-on, each task with one
     read of its state). Changes to an existing VM's NICs and bootstrap go in one C(ReconfigVM_Task); in two when NICs
-    are added, since the bootstrap needs their MAC addresses."
+    are added, since the bootstrap needs their MAC addresses. O(volumes) cost no call of their own: a new VM's disks go
+    in its clone, an existing VM's disk changes in the same C(ReconfigVM_Task) (one of their own when nothing else
+    changes); a new disk on a datastore other than the VM's costs one read of the datastores of the VM's host."
+  - "With O(wait), the wait costs C(CreateFilter) and one C(WaitForUpdatesEx) per slice (none when nothing changed and
+    the guest shows its addresses already). When the run powers on a VM whose LinuxPrep or Sysprep customization is
+    queued, the wait follows the customization too, for two calls more - C(CreateCollectorForEvents) (one event
+    collector over the one VM and its customization events) and C(DestroyCollector); its events come in the wait's
+    own slices. A new VM with LinuxPrep, power-on and O(wait) costs 19 on the simulator (13, the filter, 3 slices, the
+    collector made and removed). Without O(wait), in check mode and in runs that queue no customization, nothing."
 extends_documentation_fragment:
   - guestnet.vsphere.connection
   - guestnet.vsphere.deploy
@@ -49,7 +58,7 @@ attributes:
     support: full
     details:
       - Before and after of the deployment (exists, image, class, placement), the NICs, the bootstrap (provider, hash,
-        documents with secrets redacted) and the power state.
+        documents with secrets redacted), the volumes and the power state.
 options:
   state:
     description:
@@ -128,6 +137,15 @@ options:
       - Wait until the guest (VMware Tools) shows every intended address (see M(guestnet.vsphere.vm_network)), when the
         VM ends powered on (with another O(power_state) there is nothing to wait for, and no wait). When the time runs
         out the task fails with the drift, after everything else was done.
+      - When this run powers on a VM whose LinuxPrep or Sysprep customization is queued (queued by this run or an earlier
+        one), the wait follows vCenter's events of that customization on the VM too (C(CustomizationStartedEvent), then
+        C(CustomizationSucceeded) or a failure), within the same O(wait.timeout), and ends when both the addresses and
+        the customization's success are there. Events of an earlier customization (older than this power-on, by
+        vCenter's clock) do not count.
+      - A failed customization ends the wait at once and fails the task with vCenter's message for it (the event's
+        C(fullFormattedMessage), its C(reason), where the guest logged it), after everything else was done; nothing is
+        retried (run again with O(force) to customize the VM again). When the time runs out before the outcome, the
+        message and RV(conditions) say whether the customization was still pending or running.
     type: dict
     suboptions:
       timeout:
@@ -148,7 +166,10 @@ options:
         given explicitly override it.
       - Its network and bootstrap are validated as VM Operator's webhook validates them. A bootstrap that refers to
         Secrets or ConfigMaps needs O(provider) and its section given explicitly, with the values. Fields with no counterpart here (for
-        example C(spec.volumes)) are ignored with a warning.
+        example C(spec.storageClass)) are ignored with a warning.
+      - Its C(spec.volumes) become O(volumes) (unless O(volumes) is given) - each C(persistentVolumeClaim.claimName) is looked up in
+        O(claims) for its size and storage class; C(controllerType) (C(SCSI), C(NVME), C(SATA)) and C(controllerBusNumber) become
+        O(volumes[].controller).
     type: dict
   classes:
     description:
@@ -157,7 +178,85 @@ options:
     default: {}
   images:
     description:
-      - Templates by image name, for the manifest's C(imageName); a name not listed is taken as the template's name.
+      - Images by name, for the manifest's C(imageName) (each a O(image), a template or a content library item's name); a
+        name not listed is taken as the O(image) itself, so an item of a content library of that name is found as well.
+    type: dict
+    default: {}
+  volumes:
+    description:
+      - The VM's data disks, as VM Operator's C(spec.volumes) (PersistentVolumeClaims of a storage class). Each is a disk of its
+        own, known by its O(volumes[].name) through the record C(guestnet.volumes) in the VM's extraConfig (JSON of each volume's
+        slot - controller kind, bus and unit, as C(scsi0:1) - storage class and provisioning), written in the same call that makes
+        or removes the disk.
+      - A volume not on the VM yet gets a new disk; a larger O(volumes[].size) grows its disk; a smaller one is an error (disks never
+        shrink); O(volumes[].storage_class), O(volumes[].provisioning) and O(volumes[].controller) cannot change. A volume on the VM
+        that the list leaves out is an error; O(volumes[].state=absent) removes its disk and deletes the disk's file.
+      - Without this option the VM's disks are not looked at (a run never removes a disk because the option is missing); an empty
+        list says the VM has no volumes.
+      - Disks the VM got from its template are not volumes, and are left alone.
+      - What the guest does with a new or grown disk (partition, file system, mount) is its own business; see the guides.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+          - The volume's name, unique in the list - a DNS label (lowercase letters, digits and C(-), at most 63 characters), as VM
+            Operator requires.
+        type: str
+        required: true
+      size:
+        description:
+          - The disk's size - an integer, or a string of digits, is GiB; a string with a binary suffix is a Kubernetes quantity,
+            C(Mi), C(Gi) or C(Ti) (V(512Mi), V(10Gi), V(1.5Ti)), or C(Ki) when it makes whole MiB. From 1 MiB to 62 TiB, in whole MiB.
+            Decimal suffixes (C(M), C(G), C(T), powers of 1000) are refused.
+          - Required when O(volumes[].state=present).
+        type: raw
+      storage_class:
+        description:
+          - A class of O(storage_classes) - where the disk goes. Without it the disk goes in the VM's folder on the VM's datastore.
+        type: str
+      provisioning:
+        description:
+          - V(thin), V(thick) (lazily zeroed) or V(eager_zeroed_thick).
+        type: str
+        choices: [thin, thick, eager_zeroed_thick]
+        default: thin
+      controller:
+        description:
+          - The controller the disk goes on. Without it, as VM Operator does, the first SCSI controller with a free unit, or a new
+            paravirtual SCSI one on the next free bus. A controller of the type (at the bus) that the VM lacks is added, in the same
+            call, when the bus is free.
+          - Units per controller, as VM Operator counts them - 63 on V(pvscsi), 15 on the other SCSI types (unit 7 is the
+            controller's own), 64 on V(nvme), 30 on V(sata); buses 0 to 3 of each kind.
+        type: dict
+        suboptions:
+          type:
+            description:
+              - The controller type.
+            type: str
+            required: true
+            choices: [pvscsi, lsilogic, lsilogic_sas, buslogic, nvme, sata]
+          bus:
+            description:
+              - Its bus number, 0 to 3. Without it, the first controller of the type with a free unit, or a new one.
+            type: int
+      state:
+        description:
+          - V(absent) removes the volume's disk and deletes its file (when the VM has it), and its record.
+        type: str
+        choices: [present, absent]
+        default: present
+  storage_classes:
+    description:
+      - "Storage classes by name, for O(volumes[].storage_class) and the O(claims) - each C({datastore: NAME}) (the disk goes in the
+        VM's folder on that datastore, which the VM's host, or a new VM's cluster, must have), C({storage_policy_id: ID}) (a vCenter
+        storage policy for the disk, on the VM's datastore), or both."
+    type: dict
+    default: {}
+  claims:
+    description:
+      - The manifest's PersistentVolumeClaims by name, each C({size, storage_class}) as O(volumes[].size) and
+        O(volumes[].storage_class), for C(spec.volumes[].persistentVolumeClaim.claimName). A claim not listed is an error.
     type: dict
     default: {}
 notes:
@@ -218,6 +317,18 @@ EXAMPLES = r'''
     linux_prep: {time_zone: Etc/UTC}
     power_cycle: true     # re-customizing a running VM powers it off first, then on again
 
+- name: A VM from a content library item (a VM template or an OVF template), as VM Operator's imageName names one
+  guestnet.vsphere.vm:
+    name: app01
+    datacenter: DC0
+    cluster: DC0_C0
+    image: ubuntu-22.04-vmtx
+    image_library: golden-images     # only needed when the item's name is in several libraries
+    network:
+      interfaces:
+        - {name: eth0, network: DC0_DVPG0, dhcp4: true}
+    provider: cloud_init
+
 - name: A VM described by a VM Operator manifest
   guestnet.vsphere.vm:
     datacenter: DC0
@@ -227,6 +338,31 @@ EXAMPLES = r'''
       best-effort-small: {cpus: 1, memory: 1Gi}
     images:
       ubuntu-22.04: linux-template
+    storage_classes:
+      gold: {datastore: LocalDS_0}
+    claims:                         # the manifest's spec.volumes[].persistentVolumeClaim.claimName
+      vmop01-data: {size: 20Gi, storage_class: gold}
+
+- name: Data disks - one on the datastore of a storage class, one on a new NVMe controller
+  guestnet.vsphere.vm:
+    name: db01
+    datacenter: DC0
+    storage_classes:
+      fast: {datastore: ssd-01}
+      gold: {storage_policy_id: aa6d5a82-1c88-45da-85d3-3d74b91a5bad}
+    volumes:
+      - {name: data, size: 100Gi, storage_class: fast}
+      - {name: wal, size: 20Gi, storage_class: gold, provisioning: eager_zeroed_thick, controller: {type: nvme}}
+
+- name: Grow data (disks never shrink) and delete wal with its disk file
+  guestnet.vsphere.vm:
+    name: db01
+    datacenter: DC0
+    storage_classes:
+      fast: {datastore: ssd-01}
+    volumes:
+      - {name: data, size: 150Gi, storage_class: fast}
+      - {name: wal, state: absent}
 
 - name: Restart it once, at the time given
   guestnet.vsphere.vm:
@@ -252,7 +388,7 @@ vm:
 steps:
   description:
     - Which steps ran and whether each changed something - C(deploy), C(network), C(bootstrap) (with its
-      C(provider)), C(power) (with the C(state) reached).
+      C(provider)), C(volumes) (when O(volumes) is given), C(power) (with the C(state) reached).
   returned: always
   type: dict
   sample: {deploy: {changed: true}, network: {changed: true}, bootstrap: {changed: true, provider: cloud_init},
@@ -307,11 +443,101 @@ restart:
   description: The restart decision for O(next_restart_time) (see M(guestnet.vsphere.vm_power)).
   returned: when O(next_restart_time) is given and the VM was powered on
   type: dict
+conditions:
+  description:
+    - VM Operator's C(status.conditions) for the VM, from what the run read, did and watched (nothing is read for
+      them; predicted in check mode, with status V(Unknown) where the outcome cannot be told). Also in the result of
+      a task that failed after it changed something.
+    - C(VirtualMachineCreated) - the VM exists (or was created by this run).
+    - C(VirtualMachineTools) - VMware Tools in the guest, from C(guest.toolsRunningStatus) (reasons
+      C(VirtualMachineToolsRunning), C(VirtualMachineToolsNotRunning), which says whether Tools are not installed,
+      and C(NoGuestInfo) when the run changed the power state and did not watch the guest since).
+    - C(VirtualMachineNetworkReady) - every interface has its NIC on its network (VM Operator's network
+      prerequisites); C(VirtualMachineGuestNetworkConfigSynced) - the guest shows every intended address (reasons
+      C(Synced), C(NotSynced) with what is missing, C(NoGuestInfo) when the guest was not read after the run's
+      changes). Both are left out for a VM with O(network.disabled).
+    - C(VirtualMachineBootstrapReady) - with a bootstrap provider, its documents are written and recorded on the VM.
+    - C(GuestCustomization) - only when a LinuxPrep or Sysprep customization was queued, or applied at this run's
+      power-on; reasons C(GuestCustomizationPending) (queued, not started yet, or not followed without O(wait)),
+      C(GuestCustomizationRunning), C(GuestCustomizationSucceeded) (status V(True)) and C(GuestCustomizationFailed),
+      with vCenter's message of the event.
+  returned: when O(state=present)
+  type: list
+  elements: dict
+  contains:
+    type:
+      description: The condition's type.
+      type: str
+      returned: always
+    status:
+      description: V(True), V(False) or V(Unknown).
+      type: str
+      returned: always
+    reason:
+      description: Why, in one word (V(True) when the condition holds and VM Operator names no other reason).
+      type: str
+      returned: always
+    message:
+      description: What the run found, in a sentence.
+      type: str
+      returned: always
+    last_transition_time:
+      description: When the run saw it (for C(GuestCustomization), the time of vCenter's event), ISO 8601 in UTC.
+      type: str
+      returned: always
+  sample:
+    - {type: VirtualMachineCreated, status: 'True', reason: 'True', message: VM /DC0/vm/db01 created by this run,
+       last_transition_time: '2026-05-04T10:00:09Z'}
+    - {type: GuestCustomization, status: 'True', reason: GuestCustomizationSucceeded, message: Customization of VM db01 succeeded.,
+       last_transition_time: '2026-05-04T10:01:37Z'}
 released:
   description: With O(state=absent), the ledger records (C(subnet ip)) released for the deleted VM.
   returned: when a VM was deleted and the ledger exists
   type: list
   elements: str
+volumes:
+  description:
+    - The volumes the VM has after the run, in the order of O(volumes) (predicted in check mode). The diff shows them before and after.
+  returned: when O(volumes) is given (or a manifest's C(spec.volumes)) and O(state=present)
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The volume's name.
+      type: str
+      returned: always
+    size:
+      description: The disk's size as a quantity (V(10Gi), V(1536Mi)).
+      type: str
+      returned: always
+    storage_class:
+      description: Its storage class (null - the VM's datastore).
+      type: str
+      returned: always
+    provisioning:
+      description: V(thin), V(thick) or V(eager_zeroed_thick).
+      type: str
+      returned: always
+    datastore:
+      description: The datastore of the disk's file.
+      type: str
+      returned: always
+    controller:
+      description: The controller the disk is on, as C({type, bus}).
+      type: dict
+      returned: always
+    unit:
+      description: The disk's unit on the controller.
+      type: int
+      returned: always
+    file:
+      description:
+        - The disk's file, as vCenter named it (C([datastore] folder/name.vmdk)). Null in check mode for a new disk, and for a disk this
+          run added to an existing VM (vCenter names it; the next run shows it, as the VM is not read again for it).
+      type: str
+      returned: always
+  sample: [{name: data, size: 100Gi, storage_class: fast, provisioning: thin, datastore: ssd-01, controller: {type: pvscsi, bus: 0},
+            unit: 1, file: "[ssd-01] db01/db01_1.vmdk"}]
 '''
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
@@ -319,6 +545,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import (
     deploy_argument_spec,
     network_spec_argument_spec,
     nic_argument_spec,
+    volumes_argument_spec,
 )
 from ansible_collections.guestnet.vsphere.plugins.module_utils._entry import ModuleEntry
 from ansible_collections.guestnet.vsphere.plugins.module_utils._module import run_module
@@ -330,6 +557,7 @@ def argument_spec():
     spec.update(network_spec_argument_spec())
     spec.update(bootstrap_argument_spec(provider_required=False))
     spec.update(nic_argument_spec())
+    spec.update(volumes_argument_spec())
     spec.update(
         state=dict(type='str', default='present', choices=['present', 'absent']),
         name=dict(type='str'),

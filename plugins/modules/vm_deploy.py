@@ -18,6 +18,9 @@ description:
     O(cluster), O(host), O(resource_pool) and O(datastore), with the CPUs, memory, reservations and limits of a
     VM class (O(vm_class)), a guest OS id and instance and BIOS UUIDs. The new VM is left powered off; power it on
     with M(guestnet.vsphere.vm_power). Its NICs are the template's; M(guestnet.vsphere.vm_network) reconciles them.
+  - The image may also be a content library item (a VM template or an OVF template), deployed through vCenter's REST
+    API into the same placement, then given the class, UUIDs and records in one reconfigure; or, with
+    O(image_kind=vm), an inventory VM to clone.
   - The image and the class are recorded on the VM, in the clone itself (C(config.extraConfig) keys
     C(guestnet.image), the template's inventory path, and C(guestnet.class), the class as canonical JSON with the
     adapter types M(guestnet.vsphere.vm_network) uses). Both are immutable, as in VMware VM Operator; a later run
@@ -91,6 +94,14 @@ EXAMPLES = r'''
     cluster: DC0_C0
     subnets: [app-net]
     ledger: /var/lib/guestnet/ledger.sqlite
+
+- name: Deploy app02 from an OVF template of the golden-images content library
+  guestnet.vsphere.vm_deploy:
+    name: app02
+    image: ubuntu-22.04-ovf
+    image_library: golden-images
+    datacenter: DC0
+    cluster: DC0_C0
 
 - name: Deploy web01 from the Ubuntu template with a small class
   guestnet.vsphere.vm_deploy:
@@ -185,7 +196,7 @@ vm:
       type: str
       sample: poweredOff
     image:
-      description: The recorded image (the template's inventory path).
+      description: The recorded image (the template's inventory path, or C(library:LIBRARY/ITEM) for a content library item).
       type: str
       sample: /DC1/vm/templates/ubuntu-22.04
     vm_class:

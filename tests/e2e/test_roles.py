@@ -317,10 +317,13 @@ def test_fleet_of_ten_with_forks_five(env, fleet):
     assert {h: (provision.recap[h]['failed'], provision.recap[h]['changed']) for h in hosts} == dict(dict.fromkeys(new, (0, 1)), **{'roles-web': (0, 0)})
     assert provision.calls['CloneVM_Task'] == provision.calls['PowerOnVM_Task'] == 9
     summary = provision.summary()
-    assert summary[0].split() == ['VM', 'POWER', 'INTENDED', 'OBSERVED', 'DRIFT'] and [row.split()[0] for row in summary[1:]] == hosts
+    assert summary[0].split() == ['VM', 'POWER', 'INTENDED', 'OBSERVED', 'VOLUMES', 'CONDITIONS', 'DRIFT']
+    assert [row.split()[0] for row in summary[1:]] == hosts
     for row in summary[1:]:
         cells = row.split()
-        assert cells[1] == 'powered_on' and cells[-1] == 'none', row
+        assert cells[1] == 'powered_on' and cells[4] == '-' and cells[-1] == 'none', row
+        true, total = cells[5].split('/')
+        assert 0 < int(true) <= int(total), row
         if cells[0].startswith('roles-f'):
             index = int(cells[0][-2:])
             intended = 'dhcp' if index % 3 == 2 else '10.70.%d.10/24' % index
@@ -330,7 +333,9 @@ def test_fleet_of_ten_with_forks_five(env, fleet):
     assert {h: vms[h][1]['runtime.powerState'] for h in hosts} == dict.fromkeys(hosts, 'poweredOn')
     # re-run: every task ok, nothing changed, nothing mutating sent, the same summary
     rerun.unchanged(hosts)
-    assert rerun.summary() == summary
+    # the same rows; CONDITIONS may count one fewer: GuestCustomization is reported by the run that follows a customization
+    assert [row.split()[:5] + row.split()[6:] for row in rerun.summary()] == [row.split()[:5] + row.split()[6:] for row in summary]
+    assert all(cell.split('/')[0] == cell.split('/')[1] for cell in (row.split()[5] for row in rerun.summary()[1:])), rerun.summary()
     assert rerun.calls['total'] <= 10 * BUDGET_RERUN, rerun.calls
 
 
@@ -360,7 +365,7 @@ def test_guest_side_restart_power_off_decommission(env, fleet):
     assert observed(results['roles-app']) == {'eth0': ['10.62.0.21']}
     assert observed(results['roles-dhcp']) == {'eth0': leases[dhcp_macs['eth0']], 'eth1': leases[dhcp_macs['eth1']]}
     assert results['roles-web']['primary_ip4'] == '10.61.0.11' and results['roles-web']['primary_ip6'] == '2001:db8:61::11'
-    summary = {row.split()[0]: row.split() for row in fleet['rerun'].summary()[1:]}
+    summary = {row.split()[0]: row.split()[:4] + row.split()[6:] for row in fleet['rerun'].summary()[1:]}   # VOLUMES, CONDITIONS aside
     assert summary['roles-web'] == ['roles-web', 'powered_on', '10.61.0.11/24,2001:db8:61::11/64', '10.61.0.11/24,2001:db8:61::11/64', 'none']
     assert summary['roles-app'] == ['roles-app', 'powered_on', '10.62.0.21/24', '10.62.0.21', 'none']
     assert summary['roles-dhcp'][2:] == ['dhcp,dhcp', ','.join(leases[dhcp_macs['eth0']] + leases[dhcp_macs['eth1']]), 'none']
@@ -368,12 +373,14 @@ def test_guest_side_restart_power_off_decommission(env, fleet):
 
     # restart now: every VM restarts and the time is recorded on it
     before = time.time_ns()
+    # Tools run in the LinuxPrep guest since its customization; stopped there, its restart and power-off take the hard way
+    env['sim'].set_guest('roles-app', toolsRunning=False)
     now = play('restart', inventory, hosts=','.join(hosts), guestnet_next_restart_time='now')
     assert now.result.returncode == 0 and {h: now.recap[h]['changed'] for h in hosts} == dict.fromkeys(hosts, 1), now.output
     restarted = {h: now.task('Restart the VM', h)['result'] for h in hosts}
     for host in hosts:
         assert restarted[host]['restart']['due'] is True and restarted[host]['power']['after'] == 'poweredOn'
-    # the cloud-init guests report running Tools (the agent's boot): a guest reboot; the LinuxPrep guest does not: a reset
+    # the cloud-init guests report running Tools (the agent's boot): a guest reboot; Tools stopped in the LinuxPrep guest: a reset
     assert restarted['roles-web']['power']['path'] == restarted['roles-dhcp']['power']['path'] == ['RebootGuest']
     assert restarted['roles-app']['power']['path'] == ['ResetVM_Task'] and restarted['roles-app']['power']['fallback'] is True
     vms = vms_by_name(si)

@@ -168,12 +168,13 @@ MANIFEST = {
 
 def test_manifest(fresh_calls, service_instance, collections_path, tmp_path):
     args = {'datacenter': 'DC0', 'cluster': 'DC0_C0', 'manifest': MANIFEST, 'classes': {'small': {'cpus': 1, 'memory': '512Mi'}},
-            'images': {'ubuntu-22.04': 'linux-template'}}
+            'images': {'ubuntu-22.04': 'linux-template'}, 'claims': {'data': {'size': '1Gi'}}}
     new, again, unknown = run(fresh_calls, collections_path, tmp_path, args, args, dict(args, classes={}))
     assert new.status == 'ok' and new.changed is True, new.msg
     assert new.result['vm']['name'] == 'vmm-vmop' and new.result['vm']['vm_class'] == {'cpus': 1, 'memory': 512}
     assert new.result['vm']['image'] == '/DC0/vm/linux-template' and new.result['vm']['power_state'] == 'poweredOff'
-    assert any('spec.volumes, spec.storageClass have no counterpart' in warning for warning in new.result.get('warnings', [])), new.result.get('warnings')
+    assert any('spec.storageClass has no counterpart' in warning for warning in new.result.get('warnings', [])), new.result.get('warnings')
+    assert [(volume['name'], volume['size']) for volume in new.result['volumes']] == [('data', '1Gi')]
     assert new.result['bootstrap']['applied']['metadata']['wait-on-network'] == {'ipv4': True, 'ipv6': False}
     assert again.changed is False and again.calls == NOOP
     assert unknown.status == 'failed' and unknown.calls == {'total': 0}

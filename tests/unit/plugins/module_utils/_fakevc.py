@@ -41,6 +41,13 @@ def _property(name: str, value: Any) -> Any:
     return prop
 
 
+def _change(name: str, value: Any) -> Any:
+    """A PropertyChange holding a plain list too (as _property)."""
+    change = PC.Change(name=name, op='assign')
+    change.__dict__['val'] = value
+    return change
+
+
 class FakeVCenter:
     """Objects (moid -> (pyVmomi ref, flat properties)), the methods the collection calls, and a call counter."""
 
@@ -54,6 +61,14 @@ class FakeVCenter:
         self._ids = itertools.count(100)
         self._macs = itertools.count(1)
         self.add('TaskManager', 'TaskManager', recentTask=[])
+        # Waits (WaitForUpdatesEx) and events: each slice after a filter's first runs the next step of the timeline (a
+        # callable that changes objects, posts events); a slice with no change ends after maxWaitSeconds of `clock`
+        # (tests put it in place of _vcenter's time.monotonic, so no test sleeps).
+        self.timeline: List[Any] = []
+        self.clock = 0.0
+        self.events: List[Any] = []
+        self._filters: Dict[str, Tuple[Any, Dict[str, Dict[str, Any]]]] = {}   # filter -> (spec, what it delivered)
+        self._event_keys = itertools.count(1)
 
     # -- the model -------------------------------------------------------------------------------------------------
     def ref(self, kind: str, moid: str) -> Any:
@@ -94,7 +109,7 @@ class FakeVCenter:
         client.si = vim.ServiceInstance('ServiceInstance', self)
         client._content = vim.ServiceContent(  # pylint: disable=protected-access
             rootFolder=self.objects['group-d1'], propertyCollector=vim.PropertyCollector('propertyCollector', self),
-            taskManager=self.objects['TaskManager'],
+            taskManager=self.objects['TaskManager'], eventManager=vim.event.EventManager('EventManager', self),
             searchIndex=vim.SearchIndex('SearchIndex', self), about=vim.AboutInfo(apiVersion='8.0.3.0', apiType='VirtualCenter'))
         return client
 
@@ -174,6 +189,64 @@ class FakeVCenter:
                 if not spec.skip and target not in found:
                     found.append(target)
                 self._traverse(target, spec.selectSet or [], named, found, seen)
+
+    # -- waits -----------------------------------------------------------------------------------------------------
+    def _CreateFilter(self, mo: Any, spec: Any, partialUpdates: bool) -> Any:  # pylint: disable=invalid-name,unused-argument
+        ref = vmodl.query.PropertyCollector.Filter('session[fake]filter-%d' % next(self._ids), self)
+        self._filters[ref._moId] = (spec, {})  # pylint: disable=protected-access
+        return ref
+
+    def _DestroyPropertyFilter(self, mo: Any) -> None:  # pylint: disable=invalid-name
+        self._filters.pop(mo._moId, None)  # pylint: disable=protected-access
+
+    def _WaitForUpdatesEx(self, mo: Any, version: str, options: Any) -> Any:  # pylint: disable=invalid-name,unused-argument
+        """What changed in the objects of the newest filter since it last delivered them (everything, the first time)."""
+        key = list(self._filters)[-1]
+        spec, delivered = self._filters[key]
+        if delivered and self.timeline:
+            self.timeline.pop(0)()
+        updates = []
+        for object_spec in spec.objectSet:
+            moid = object_spec.obj._moId  # pylint: disable=protected-access
+            props = self.props.get(moid, {})
+            paths = [path for prop in spec.propSet if isinstance(object_spec.obj, prop.type) for path in prop.pathSet or []]
+            seen = delivered.setdefault(moid, {})
+            changes = [_change(path, props.get(path)) for path in paths if path not in seen or seen[path] is not props.get(path)]
+            seen.update({change.name: props.get(change.name) for change in changes})
+            if changes:
+                updates.append(PC.ObjectUpdate(kind='modify', obj=object_spec.obj, changeSet=changes))
+        if not updates:
+            self.clock += options.maxWaitSeconds
+            return None
+        return PC.UpdateSet(version=str(next(self._ids)), filterSet=[PC.FilterUpdate(filter=vmodl.query.PropertyCollector.Filter(key, self),
+                                                                                     objectSet=updates)])
+
+    # -- events ----------------------------------------------------------------------------------------------------
+    def _CreateCollectorForEvents(self, mo: Any, filter: Any) -> Any:  # pylint: disable=invalid-name,redefined-builtin,unused-argument
+        ref = self.add('EventHistoryCollector', 'session[fake]collector-%d' % next(self._ids), filter=filter)
+        self.set(ref, latestPage=[event for event in self.events if self._matches(filter, event)])
+        return ref
+
+    def _DestroyCollector(self, mo: Any) -> None:  # pylint: disable=invalid-name
+        del self.props[mo._moId], self.objects[mo._moId]  # pylint: disable=protected-access
+
+    @staticmethod
+    def _matches(spec: Any, event: Any) -> bool:
+        """The entity (self) and the types; the time is not looked at (neither does govmomi's simulator)."""
+        about = getattr(getattr(event, 'vm', None), 'vm', None)
+        entity = spec.entity.entity if spec.entity is not None else None
+        return (entity is None or (about is not None and about._moId == entity._moId)) and (  # pylint: disable=protected-access
+            not spec.eventTypeId or type(event).__name__.rsplit('.', 1)[-1] in spec.eventTypeId)
+
+    def post_event(self, kind: str, vm: Any, created: Optional[datetime.datetime] = None, **fields: Any) -> Any:
+        """An event of vim.event.<kind> on vm (now by default), into every collector it matches (a new latestPage)."""
+        event = getattr(vim.event, kind)(key=next(self._event_keys), chainId=0, userName='', createdTime=created or datetime.datetime.now(
+            datetime.timezone.utc), vm=vim.event.VmEventArgument(vm=vm, name=self.get(vm, 'name')), template=False, **fields)
+        self.events.append(event)
+        for moid, ref in list(self.objects.items()):
+            if isinstance(ref, vim.event.EventHistoryCollector) and self._matches(self.props[moid]['filter'], event):
+                self.set(ref, latestPage=[event] + list(self.props[moid]['latestPage']))
+        return event
 
     # -- search index ----------------------------------------------------------------------------------------------
     def _FindByInventoryPath(self, mo: Any, inventoryPath: str) -> Any:  # pylint: disable=invalid-name,unused-argument

@@ -290,11 +290,65 @@ def test_cloud_config_inactive_is_a_string_as_cloud_init_types_it():
 def test_manifest_options_map_wait_on_network_and_name_what_the_vm_module_leaves_out():
     """The vm module takes cloud_init.wait_on_network (the filter's keywords are wait_on_network4/6), and says which
     manifest fields it does not use instead of dropping them silently."""
-    options = manifest_options(load('v1alpha5')['manifest'], classes={'guaranteed-medium': {'cpus': 2, 'memory': '4Gi'}})
+    options = manifest_options(load('v1alpha5')['manifest'], classes={'guaranteed-medium': {'cpus': 2, 'memory': '4Gi'}},
+                               claims={'web01-data': {'size': '10Gi'}})
     cloud_init = options['bootstrap'][CLOUD_INIT]
     assert cloud_init['wait_on_network'] == {'ipv4': True}
     assert 'wait_on_network4' not in cloud_init and 'wait_on_network6' not in cloud_init
-    assert options['ignored'] == ['spec.volumes', 'spec.storageClass', 'spec.minHardwareVersion']
+    assert options['ignored'] == ['spec.storageClass', 'spec.minHardwareVersion']
     assert provider_options(CLOUD_INIT, {CLOUD_INIT: cloud_init})['wait_on_network'] == {'ipv4': True}
     # the filter keeps its own shape
     assert from_vm_operator(load('v1alpha5')['manifest'])['bootstrap']['cloud_init']['wait_on_network4'] is True
+
+
+# -- spec.volumes: claims become disks ----------------------------------------------------------------------------------
+
+def test_volumes_are_claims_with_their_controller():
+    volumes = [{'name': 'data', 'persistentVolumeClaim': {'claimName': 'pvc-data', 'readOnly': False}},
+               {'name': 'logs', 'persistentVolumeClaim': {
+                   'claimName': 'pvc-logs', 'controllerType': 'NVME', 'controllerBusNumber': 1, 'unitNumber': 3, 'diskMode': 'Persistent'}},
+               {'name': 'scratch', 'persistentVolumeClaim': {'claimName': 'pvc-scratch', 'controllerBusNumber': 2}}]
+    result = from_vm_operator(minimal(volumes=volumes))
+    assert result['volumes'] == [{'name': 'data', 'claim_name': 'pvc-data'},
+                                 {'name': 'logs', 'claim_name': 'pvc-logs', 'controller': {'type': 'nvme', 'bus': 1}},
+                                 {'name': 'scratch', 'claim_name': 'pvc-scratch', 'controller': {'type': 'pvscsi', 'bus': 2}}]
+    assert result['ignored'] == ['spec.volumes[1].persistentVolumeClaim.unitNumber', 'spec.volumes[1].persistentVolumeClaim.diskMode']
+
+
+def test_bad_volumes_in_a_manifest():
+    volumes = [{'name': 'old', 'vsphereVolume': {'deviceKey': 2001}}, {'name': 'x', 'persistentVolumeClaim': {}},
+               {'name': 'y', 'persistentVolumeClaim': {'claimName': 'c', 'controllerType': 'IDE'}}, 'z']
+    with pytest.raises(SpecErrors) as info:
+        from_vm_operator(minimal(volumes=volumes))
+    assert [error.message for error in info.value.errors] == [
+        'manifest.spec.volumes[0]: old is not a persistentVolumeClaim volume (it has vsphereVolume): only claims become disks here',
+        "manifest.spec.volumes[1].persistentVolumeClaim.claimName: '' is missing",
+        'manifest.spec.volumes[2].persistentVolumeClaim.controllerType: IDE is not one of SCSI, NVME, SATA (IDE disks are not made here)',
+        'manifest.spec.volumes[3]: str must be a mapping',
+    ]
+    assert error_of(minimal(volumes={'name': 'data'})) == 'manifest.spec.volumes: dict must be a list'
+
+
+def test_claims_give_size_and_storage_class():
+    volumes = [{'name': 'data', 'persistentVolumeClaim': {'claimName': 'pvc-data', 'controllerType': 'SATA'}}]
+    options = manifest_options(minimal(volumes=volumes), claims={'pvc-data': {'size': '20Gi', 'storage_class': 'fast'}})
+    assert options['volumes'] == [{'name': 'data', 'size': '20Gi', 'storage_class': 'fast', 'controller': {'type': 'sata'}, '_paths': {
+        'name': 'manifest.spec.volumes[0].name', 'size': 'claims.pvc-data.size', 'storage_class': 'claims.pvc-data.storage_class',
+        'controller': 'manifest.spec.volumes[0].persistentVolumeClaim.controllerType', 'provisioning': 'manifest.spec.volumes[0]',
+        'state': 'manifest.spec.volumes[0]'}}]
+    # the caller's own volumes: the manifest's are not resolved
+    assert 'volumes' not in manifest_options(minimal(volumes=volumes), volumes=False)
+
+
+def test_claims_that_do_not_resolve():
+    volumes = [{'name': 'a', 'persistentVolumeClaim': {'claimName': 'one'}}, {'name': 'b', 'persistentVolumeClaim': {'claimName': 'one'}},
+               {'name': 'c', 'persistentVolumeClaim': {'claimName': 'two'}}, {'name': 'd', 'persistentVolumeClaim': {'claimName': 'three'}},
+               {'name': 'e', 'persistentVolumeClaim': {'claimName': 'four'}}]
+    with pytest.raises(SpecErrors) as info:
+        manifest_options(minimal(volumes=volumes), claims={'one': {'size': 1}, 'two': '10Gi', 'three': {'size': 1, 'storageClassName': 'x'}})
+    assert [error.message for error in info.value.errors] == [
+        'manifest.spec.volumes[1].persistentVolumeClaim.claimName: one is claimed by manifest.spec.volumes[0] already: a claim is one disk',
+        'claims.two: 10Gi must be a mapping with size and storage_class',
+        'claims.three.storageClassName: x is not a claim field; fields: size, storage_class',
+        'manifest.spec.volumes[4].persistentVolumeClaim.claimName: four is not a claim of claims (one, three, two)',
+    ]
