@@ -30,10 +30,12 @@ __metaclass__ = type  # pylint: disable=invalid-name
 from typing import Any, Optional, Tuple, Type
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerBackend, LedgerError, SqliteLedger, default_ledger_path
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_netbox import NetboxLedger
 
 # The registration point: the backends, asked in this order.
 BACKENDS: Tuple[Type[LedgerBackend], ...] = (
-    SqliteLedger,
+    NetboxLedger,      # http:// and https:// URLs
+    SqliteLedger,      # every other location (a file path)
 )
 
 
@@ -56,7 +58,7 @@ def backend_for(location: Optional[str] = None) -> Type[LedgerBackend]:
 
 def open_ledger(location: Optional[str] = None, **options: Any) -> LedgerBackend:
     """The ledger at ``location``, opened by the backend that takes it (``options`` go to that backend: SQLite takes
-    ``name``, ``timeout``, ``clock`` and ``rng``). Use it as a context manager. LedgerError when no backend takes the
+    ``name``, ``timeout``, ``clock`` and ``rng``; NetBox ``token``, ``validate_certs``, ``timeout`` and ``clock``). Use it as a context manager. LedgerError when no backend takes the
     location, or when it holds something the backend refuses (another application's data, a newer schema)."""
     location = _location(location)
     return backend_for(location)(location, **options)
