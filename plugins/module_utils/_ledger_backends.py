@@ -58,8 +58,9 @@ def backend_for(location: Optional[str] = None) -> Type[LedgerBackend]:
 
 def open_ledger(location: Optional[str] = None, **options: Any) -> LedgerBackend:
     """The ledger at ``location``, opened by the backend that takes it (``options`` go to that backend: SQLite takes
-    ``name``, ``timeout``, ``clock`` and ``rng``; NetBox ``token``, ``validate_certs``, ``timeout`` and ``clock``). Use it as a context manager. LedgerError when no backend takes the
-    location, or when it holds something the backend refuses (another application's data, a newer schema)."""
+    ``name``, ``timeout``, ``clock`` and ``rng``; NetBox ``token``, ``validate_certs``, ``timeout`` and ``clock``). Use it as a
+    context manager. LedgerError when no backend takes the location, or when it holds something the backend refuses
+    (another application's data, a newer schema)."""
     location = _location(location)
     return backend_for(location)(location, **options)
 

@@ -133,7 +133,7 @@ class NetboxLedger(LedgerBackend):
     """The ledger in NetBox, safe for many processes on many machines (see the module doc)."""
 
     kind = 'netbox'
-    locations = "NetBox's URL (https://netbox.example.com) with a token (option token or NETBOX_TOKEN)"
+    locations = "NetBox's URL (https://netbox.example.com)"
 
     # ----- the location (class side) -----
 
@@ -686,7 +686,8 @@ class NetboxLedger(LedgerBackend):
         if subnet.gateway is not None and not self._at(subnet, subnet.gateway):
             gateway = int(ipaddress.ip_address(subnet.gateway))
             if not any(start <= gateway <= end for start, end, expires, note in self._blocks(subnet, now)):
-                self._create('ip', {'address': '%s/%d' % (subnet.gateway, network.prefixlen), 'status': 'active', 'tags': [{'name': TAG}], 'description': 'guestnet: gateway of subnet %s' % subnet.name,
+                self._create('ip', {'address': '%s/%d' % (subnet.gateway, network.prefixlen), 'status': 'active', 'tags': [{'name': TAG}],
+                                    'description': 'guestnet: gateway of subnet %s' % subnet.name,
                                     'custom_fields': {'guestnet_subnet': subnet.name, 'guestnet_kind': GATEWAY}},
                              what='gateway %s of subnet %s' % (subnet.gateway, subnet.name))
 

@@ -71,7 +71,7 @@ def test_callers_use_nothing_but_the_interface() -> None:
     """Every attribute the module_utils read from a ledger object is LedgerBackend's, and no caller names SQLite."""
     used = set()
     for filename in sorted(os.listdir(MODULE_UTILS)):
-        if not filename.endswith('.py') or filename in ('_ledger.py', '_ledger_backends.py'):
+        if not filename.endswith('.py') or filename == '_ledger.py' or filename.startswith('_ledger_'):   # the backends and the factory
             continue
         with open(os.path.join(MODULE_UTILS, filename), encoding='utf-8') as handle:
             source = handle.read()
@@ -85,6 +85,20 @@ def test_callers_use_nothing_but_the_interface() -> None:
 
 def test_sqlite_is_registered() -> None:
     assert SqliteLedger in BACKENDS and SqliteLedger.kind == 'sqlite'
+
+
+def test_netbox_takes_http_urls() -> None:
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_netbox import NetboxLedger
+    assert NetboxLedger in BACKENDS and NetboxLedger.kind == 'netbox'
+    for location in ('https://netbox.example.com', 'http://127.0.0.1:8000/', 'HTTPS://nb.example.com/api/'):
+        assert backend_for(location) is NetboxLedger
+    assert backend_for('/var/lib/ledger.sqlite') is SqliteLedger and backend_for('https:relative') is SqliteLedger
+    assert ledger_exists('https://netbox.example.com') is True
+    assert ledger_warning('http://netbox.example.com') == ('ledger http://netbox.example.com is plain http: the NetBox token travels in '
+                                                            'clear text; use https')
+    assert ledger_warning('http://127.0.0.1:8000') is None and ledger_warning('https://netbox.example.com') is None
+    with scratch_ledger('https://netbox.example.com/') as trial:   # the trial ledger of a new location: in memory
+        assert trial.name == 'https://netbox.example.com' and trial.list_subnets() == []
 
 
 def test_open_ledger_picks_sqlite_for_a_path(tmp_path: Any) -> None:
@@ -105,10 +119,11 @@ def test_no_location_is_the_default_ledger(tmp_path: Any, monkeypatch: Any) -> N
     assert ledger_exists(None) and ledger_exists()
 
 
-@pytest.mark.parametrize('location', ['netbox://ipam.example.com', 'https://netbox.example.com/api/', 'file:///tmp/ledger.sqlite'])
+@pytest.mark.parametrize('location', ['netbox://ipam.example.com', 'ftp://netbox.example.com/api/', 'file:///tmp/ledger.sqlite'])
 def test_a_location_nobody_takes_is_a_clear_error(tmp_path: Any, monkeypatch: Any, location: str) -> None:
     monkeypatch.chdir(tmp_path)
-    message = r'^ledger %s: no ledger backend takes this location; a ledger location is the path of an SQLite file \(e\.g\. ' % re.escape(location)
+    message = (r'^ledger %s: no ledger backend takes this location; a ledger location is NetBox.s URL \(https://netbox\.example\.com\), '
+               r'or the path of an SQLite file \(e\.g\. ' % re.escape(location))
     for call in (open_ledger, check_writable, ledger_exists, scratch_ledger, ledger_warning, backend_for):
         with pytest.raises(LedgerError, match=message):
             call(location)
@@ -234,7 +249,8 @@ def test_a_registered_backend_takes_its_locations(tmp_path: Any, proxied: List[s
         assert ledger.upsert_subnet('app-net', '10.50.0.0/24', portgroup=PG) is True
     with open_ledger(path) as plain:
         assert isinstance(plain, SqliteLedger)   # paths stay SQLite's
-    with pytest.raises(LedgerError, match=r'^ledger ftp://x: .* a ledger location is proxy://PATH, or the path of an SQLite file'):
+    with pytest.raises(LedgerError, match=r'^ledger ftp://x: .* a ledger location is proxy://PATH, or NetBox.s URL \(https://netbox\.example\.com\), '
+                                          r'or the path of an SQLite file'):
         open_ledger('ftp://x')
     assert proxied == ['upsert_subnet', 'close']
 
