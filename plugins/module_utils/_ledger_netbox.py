@@ -521,15 +521,22 @@ class NetboxLedger(LedgerBackend):
 
     # ----- taking and freeing an address -----
 
-    def _purge(self, subnet: Subnet, now: float) -> None:
-        """Delete the subnet's held-back addresses whose hold-back is over, and the ranges of expired reservations."""
+    def _purge(self, subnet: Subnet, now: float) -> int:
+        """Delete the subnet's held-back addresses whose hold-back is over, and the ranges of expired reservations (when
+        NetBox finds no free address: until then they only keep addresses out of use a little longer). How many."""
+        purged = 0
         for obj in self._ips(subnet=subnet.name, kind=HELD_BACK):
             if float(self._record_of(obj).get('released_at') or 0) + subnet.hold_back <= now:
                 self._delete('ip', obj, what='held-back address %s' % obj['address'])
+                purged += 1
         for obj in self._ranges(subnet.name):
             expires = self._record_of(obj).get('expires_at')
             if expires is not None and float(expires) <= now:
                 self._delete('range', obj, what='ip-range %s' % obj['display'])
+                purged += 1
+        if purged:
+            self._sync_objects(subnet, now)   # a range that expired inside a merged span: the rest of it comes back
+        return purged
 
     def _take(self, subnet: Subnet, ip: str, body: Dict[str, Any], what: str) -> Dict[str, Any]:
         """Create the ip-address ``ip`` (or turn our held-back one at ``ip`` into it); LedgerError when NetBox holds it
@@ -860,8 +867,10 @@ class NetboxLedger(LedgerBackend):
             elif requested is not None:
                 chosen = _host(self._take(target, requested, body, what)['address'])
             else:
-                self._purge(target, now)
-                status, obj = self._call('POST', '%s%d/available-ips/' % (ENDPOINTS['prefix'], prefix['id']), body, ok=(201, 409), what=what)
+                path = '%s%d/available-ips/' % (ENDPOINTS['prefix'], prefix['id'])
+                status, obj = self._call('POST', path, body, ok=(201, 409), what=what)
+                if (status == 409 or not obj) and self._purge(target, now):   # expired hold-backs and reservations go when needed
+                    status, obj = self._call('POST', path, body, ok=(201, 409), what=what)
                 if status == 409 or not obj:
                     raise SubnetExhaustedError(subnet, 'NetBox has no free address in prefix %s (range %s-%s; the rest reserved, held '
                                                        'back or in use): %s' % (target.cidr, target.range_start, target.range_end,
