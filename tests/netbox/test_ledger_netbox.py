@@ -478,3 +478,40 @@ def test_allocations_per_second(netbox, ledger):  # pylint: disable=redefined-ou
     print('\n# NetboxLedger: 40 allocations in %.2fs: %.1f allocations/s; 40 idempotent re-runs: %.1f/s' % (
         elapsed, 40 / elapsed, 40 / again))
     assert len(set(got)) == 40
+
+
+# ----- the callers, unchanged, on NetBox ------------------------------------------------------------------------------------
+
+def test_subnet_sync_and_the_ipam_plan_run_on_netbox(netbox, tmp_path, monkeypatch):  # pylint: disable=redefined-outer-name
+    """subnet_sync's step and the ipam plan, as the modules run them (the token from NETBOX_TOKEN), give on NetBox what
+    they give on SQLite; a re-run changes nothing."""
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import ledger_plan
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import DISTRIBUTED, Network, NetworkCatalog
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._step_subnets import SubnetRequest, sync_subnets
+    from ansible_collections.guestnet.vsphere.tests.unit.plugins.module_utils._fakevc import standard_vcenter
+
+    monkeypatch.setenv('NETBOX_TOKEN', netbox.token)
+    subnets = [{'name': 'sync-net', 'cidr': '10.51.0.0/24', 'portgroup': 'PG-A', 'gateway': '10.51.0.1'}]
+    reports = {}
+    plain = str(tmp_path / 'plain.sqlite')
+    for location in (netbox.url, plain):
+        for run, check_mode in enumerate((True, False, False)):
+            ctx = Context(standard_vcenter().client(), check_mode=check_mode, diff=True)
+            result = sync_subnets(ctx, SubnetRequest.of({'ledger': location, 'subnets': subnets}))
+            reports[location, run] = dict(result.result, ledger=None, ledger_warning=None, changed=result.changed)
+    for run in range(3):
+        assert reports[netbox.url, run] == reports[plain, run], run
+    assert reports[plain, 1]['changed'] is True and reports[plain, 2]['changed'] is False
+    with open_ledger(netbox.url) as through, open_ledger(plain) as direct:
+        assert through.list_networks() == direct.list_networks()
+        assert [item for item in through.list_subnets() if item.name == 'sync-net'] == direct.list_subnets()
+        portgroup = direct.get_subnet('sync-net').portgroup
+    catalog = NetworkCatalog([Network(moid=portgroup, name='PG-A', kind=DISTRIBUTED, switch='DVS0', portgroup_key=portgroup)], datacenter='DC0')
+    spec = parse_network_spec({'interfaces': [{'name': 'eth0', 'subnet': 'sync-net'}]})
+    planned, dummy = ledger_plan(netbox.url, spec, vm_uuid=VM1, catalog=catalog, dry_run=True)
+    kept, dummy = ledger_plan(netbox.url, spec, vm_uuid=VM1, catalog=catalog, dry_run=False)
+    again, dummy = ledger_plan(netbox.url, spec, vm_uuid=VM1, catalog=catalog, dry_run=False)
+    assert planned.allocations == kept.allocations and kept.allocations[0]['changed'] is True
+    assert again.allocations == [dict(kept.allocations[0], changed=False)]
