@@ -856,6 +856,11 @@ class NetboxLedger(LedgerBackend):
                                         dry_run=dry_run)
             previous = next((obj for obj in mine if _cf(obj, 'guestnet_kind') == ALLOCATED
                              and ipaddress.ip_interface(obj['address']).version == target.network.version), None)
+            if dry_run:   # check mode on a shared IPAM: answer from reads, write nothing (no change log entries, no address taken)
+                preview = reuse and _host(reuse['address']) or self._preview(target, prefix, requested)
+                if preview is not None:
+                    return self._allocation(target, preview, vm_uuid, interface, ALLOCATED, changed=True, dry_run=True,
+                                            replaced=None if previous is None else self._address(previous))
             replaced = self._free(self._subnet_map(), [previous], now)[0] if previous is not None else None
             body = self._holder_body(target, ALLOCATED, vm_uuid, interface, None, portgroup, now)
             what = 'address for VM %s %s in subnet %s' % (vm_uuid, interface, subnet)
@@ -873,8 +878,7 @@ class NetboxLedger(LedgerBackend):
                     status, obj = self._call('POST', path, body, ok=(201, 409), what=what)
                 if status == 409 or not obj:
                     raise SubnetExhaustedError(subnet, 'NetBox has no free address in prefix %s (range %s-%s; the rest reserved, held '
-                                                       'back or in use): %s' % (target.cidr, target.range_start, target.range_end,
-                                                                               self._detail(obj)), self.name)
+                                                       'back or in use)' % (target.cidr, target.range_start, target.range_end), self.name)
                 obj = obj[0] if isinstance(obj, list) else obj
                 self._log.append(('DELETE', 'ip', obj['id'], None))
                 chosen = _host(obj['address'])
@@ -883,6 +887,25 @@ class NetboxLedger(LedgerBackend):
                                       'populated were changed?); upsert the subnet again' % (subnet, self.name, chosen, target.range_start,
                                                                                              target.range_end))
             return self._allocation(target, chosen, vm_uuid, interface, ALLOCATED, changed=True, dry_run=dry_run, replaced=replaced)
+
+    def _preview(self, subnet: Subnet, prefix: Mapping[str, Any], requested: Optional[str]) -> Optional[str]:
+        """The address a real allocation would take, from reads only (the same errors); None when only writing tells
+        (NetBox has no free address, but hold-backs or reservations have expired: the caller then writes and undoes)."""
+        if requested is not None:
+            for obj in self._at(subnet, requested):
+                if not (TAG in [tag['slug'] for tag in obj.get('tags') or ()] and _cf(obj, 'guestnet_kind') == HELD_BACK):
+                    raise LedgerError('subnet %s of ledger %s: %s is already in NetBox as ip-address %s (%s) that guestnet does not hold'
+                                      % (subnet.name, self.name, requested, obj['address'], obj.get('description') or 'no description'))
+            return requested
+        _, free = self._call('GET', '%s%d/available-ips/?limit=1' % (ENDPOINTS['prefix'], prefix['id']))
+        if free:
+            return _host(free[0]['address'])
+        now = self._clock()
+        if any(float(self._record_of(obj).get('released_at') or 0) + subnet.hold_back <= now for obj in self._ips(subnet=subnet.name, kind=HELD_BACK)) \
+                or any(item.expires_at is not None and item.expires_at <= now for item in subnet.reserved):
+            return None
+        raise SubnetExhaustedError(subnet.name, 'NetBox has no free address in prefix %s (range %s-%s; the rest reserved, held back or in use)'
+                                   % (subnet.cidr, subnet.range_start, subnet.range_end), self.name)
 
     def release(self, vm_uuid: str, interface: str, subnet: Optional[str] = None, *, dry_run: bool = False) -> List[Address]:
         with self._change(dry_run):

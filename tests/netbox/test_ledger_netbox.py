@@ -338,6 +338,31 @@ def test_dry_run_leaves_netbox_unchanged(netbox, ledger):  # pylint: disable=red
     assert snapshot(netbox) == before
 
 
+def test_a_dry_run_allocation_writes_nothing(netbox, ledger):  # pylint: disable=redefined-outer-name
+    """Check mode on a shared IPAM: not even a create and delete pair in NetBox's change log, and the same answers."""
+    ledger.upsert_subnet('preview', '10.52.0.0/29', reserved=['10.52.0.6'], hold_back=30)
+    ledger.allocate('preview', D1, 'eth0')
+    ledger.replace_observed(D2, [{'ip': '10.52.0.3', 'interface': 'eth0'}])
+    dummy, changes = netbox.api('GET', '/api/core/object-changes/?limit=1', expect=200)
+    before = (snapshot(netbox), changes['count'])
+    assert ledger.allocate('preview', D2, 'eth1', dry_run=True).ip == '10.52.0.2'
+    assert ledger.allocate('preview', D2, 'eth0', dry_run=True).ip == '10.52.0.3'          # the observed one
+    assert ledger.allocate('preview', D2, 'eth1', ip='10.52.0.6', dry_run=True).ip == '10.52.0.6'   # a reserved one, asked for
+    moved = ledger.allocate('preview', D1, 'eth0', ip='10.52.0.5', dry_run=True)
+    assert moved.replaced is not None and moved.replaced.ip == '10.52.0.1' and moved.dry_run
+    with pytest.raises(LedgerError, match='10.52.0.3 is already observed on %s/eth0' % D2):
+        ledger.allocate('preview', D1, 'eth1', ip='10.52.0.3', dry_run=True)
+    dummy, changes = netbox.api('GET', '/api/core/object-changes/?limit=1', expect=200)
+    assert (snapshot(netbox), changes['count']) == before
+    for number in range(3):
+        ledger.allocate('preview', 'fill-%d' % number, 'eth0')
+    with pytest.raises(SubnetExhaustedError) as preview:
+        ledger.allocate('preview', 'late', 'eth0', dry_run=True)
+    with pytest.raises(SubnetExhaustedError) as real:
+        ledger.allocate('preview', 'late', 'eth0')
+    assert str(preview.value) == str(real.value)
+
+
 def test_batch_reverts_on_an_exception_and_on_dry_run(netbox, ledger):  # pylint: disable=redefined-outer-name
     ledger.upsert_subnet('batch', '10.44.0.0/28', hold_back=30)
     ledger.allocate('batch', VM1, 'eth0')
@@ -493,6 +518,10 @@ def test_subnet_sync_and_the_ipam_plan_run_on_netbox(netbox, tmp_path, monkeypat
     from ansible_collections.guestnet.vsphere.tests.unit.plugins.module_utils._fakevc import standard_vcenter
 
     monkeypatch.setenv('NETBOX_TOKEN', netbox.token)
+    with open_ledger(netbox.url) as ledger:   # pylint: disable=redefined-outer-name
+        for subnet in ledger.list_subnets():  # what the other tests left: this one compares whole ledgers
+            ledger.delete_subnet(subnet.name, force=True)
+        ledger.sync_networks([], prune=True)
     subnets = [{'name': 'sync-net', 'cidr': '10.51.0.0/24', 'portgroup': 'PG-A', 'gateway': '10.51.0.1'}]
     reports = {}
     plain = str(tmp_path / 'plain.sqlite')
