@@ -821,9 +821,14 @@ class NetboxLedger(LedgerBackend):
     def _allocation(self, subnet: Subnet, ip: str, vm_uuid: str, interface: str, kind: str, **details: Any) -> Allocation:
         return Allocation(subnet.name, ip, subnet.network.prefixlen, vm_uuid, interface, kind, **details)
 
+    def _holder(self, subnet: Subnet, ip: str) -> Optional[Dict[str, Any]]:
+        """Our ip-address holding ``ip`` in the subnet (allocated, fixed or observed), or None: one look-up by address."""
+        return next((obj for obj in sorted(self._at(subnet, ip), key=lambda obj: obj['id'])
+                     if TAG in [tag['slug'] for tag in obj.get('tags') or ()] and _cf(obj, 'guestnet_subnet') == subnet.name
+                     and _cf(obj, 'guestnet_kind') in HOLDER_KINDS), None)
+
     def _check_holder(self, subnet: Subnet, ip: str, vm_uuid: str, interface: Optional[str] = None) -> Optional[Dict[str, Any]]:
-        holders = [obj for obj in self._ips(subnet=subnet.name) if _host(obj['address']) == ip and _cf(obj, 'guestnet_kind') in HOLDER_KINDS]
-        holder = holders[0] if holders else None
+        holder = self._holder(subnet, ip)
         if holder is not None and (_cf(holder, 'guestnet_vm_uuid') != vm_uuid or interface not in (None, _cf(holder, 'guestnet_interface'))):
             verb = {ALLOCATED: 'allocated to', FIXED: 'fixed for', OBSERVED: 'observed on'}[_cf(holder, 'guestnet_kind')]
             raise LedgerError('subnet %s of ledger %s: %s is already %s %s' % (subnet.name, self.name, ip, verb, self._address(holder).owner))
@@ -1010,8 +1015,7 @@ class NetboxLedger(LedgerBackend):
         return ObservationResult(tuple(recorded), tuple(conflicts), tuple(removed), tuple(unmatched), before != after)
 
     def _observe(self, subnet: Subnet, ip: str, vm_uuid: str, item: ObservedAddress, now: float, kept_ids: set, kept_claims: set) -> Address:
-        holders = [obj for obj in self._ips(subnet=subnet.name) if _host(obj['address']) == ip and _cf(obj, 'guestnet_kind') in HOLDER_KINDS]
-        holder = holders[0] if holders else None
+        holder = self._holder(subnet, ip)
         mac = _mac(item.mac)
         if holder is not None and _cf(holder, 'guestnet_vm_uuid') == vm_uuid:
             kept_ids.add(holder['id'])
@@ -1064,6 +1068,7 @@ class NetboxLedger(LedgerBackend):
         prefixes = self._prefixes(subnet)
         if subnet is not None and subnet not in prefixes:
             raise UnknownSubnetError(subnet, self.name)
+        conflicted = self._conflicted()
         for name, (declared, obj) in sorted(prefixes.items()):
             ours = self._ips(subnet=name)
             counts: Dict[str, int] = {}
@@ -1083,8 +1088,7 @@ class NetboxLedger(LedgerBackend):
                      for item in declared.reserved if item.expires_at is None or item.expires_at > now]
             occupancy = _Occupancy(*declared.bounds, points=points, spans=spans)
             reserved = _Occupancy(*declared.bounds, spans=spans)
-            conflicts = sum(len(self._claims(item)) for item in self._conflicted() if _cf(item, 'guestnet_subnet') == name
-                            or any(claim.get('subnet') == name for claim in self._claims(item)))
+            conflicts = sum(1 for item in conflicted for claim in self._claims(item) if (claim.get('subnet') or _cf(item, 'guestnet_subnet')) == name)
             result.append(Usage(name, declared.cidr, occupancy.size, occupancy.used, occupancy.size - occupancy.used, counts.get(ALLOCATED, 0),
                                 counts.get(OBSERVED, 0), counts.get(FIXED, 0), reserved.used, held, conflicts))
         return result

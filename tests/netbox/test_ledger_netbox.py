@@ -216,6 +216,19 @@ def test_exhaustion(netbox, ledger):  # pylint: disable=redefined-outer-name
     assert ledger.allocate('tiny', 'vm-reserved', 'eth0', ip='10.35.0.6').ip == '10.35.0.6'
 
 
+def test_ipv6(netbox, ledger):  # pylint: disable=redefined-outer-name
+    owner = '50000000-0000-4000-8000-000000000006'
+    ledger.upsert_subnet('six', '2001:db8:60::/124', gateway='2001:db8:60::1', nameservers=['2001:db8::53'], reserved=['2001:db8:60::2'])
+    four = ledger.allocate('alloc-net', owner, 'eth0')
+    first = ledger.allocate('six', owner, 'eth0')
+    assert first.ip == '2001:db8:60::3' and first.address == '2001:db8:60::3/124' and first.replaced is None
+    again = ledger.allocate('alloc-net', owner, 'eth0')        # one allocation per family: the IPv4 one stays
+    assert (again.ip, again.changed) == (four.ip, False)
+    assert ledger.subnet_defaults('six', owner, 'eth0').gateway6 == '2001:db8:60::1'
+    assert ip_objects(netbox, '2001:db8:60::/124')['2001:db8:60::3']['custom_fields']['guestnet_interface'] == 'eth0'
+    assert sorted(row.ip for row in ledger.release_owner(owner)) == sorted([four.ip, first.ip])
+
+
 def test_release_holds_back_then_frees(netbox):  # pylint: disable=redefined-outer-name
     now = [1000.0]
     with open_ledger(netbox.url, token=netbox.token, clock=lambda: now[0]) as ledger:  # pylint: disable=redefined-outer-name

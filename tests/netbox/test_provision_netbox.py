@@ -1,0 +1,126 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, guestnet.vsphere contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The playbooks with NetBox as the ledger, against the vCenter simulator and a real NetBox: 20 VMs provisioned with
+forks 10 race for a /28, get distinct addresses from NetBox's own allocation while it has them, and the rest fail with
+the exhausted error before anything changes on vCenter; a re-run changes nothing; decommission releases in NetBox.
+
+Run: GUESTNET_NETBOX_REQUIRED=1 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest tests/netbox -q -s
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import importlib.util
+import ipaddress
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / 'simulator'))
+
+import harness  # noqa: E402  pylint: disable=wrong-import-position
+
+vim = pytest.importorskip('pyVmomi').vim
+
+_SPEC = importlib.util.spec_from_file_location('guestnet_netbox_harness', str(HERE / 'harness.py'))
+if _SPEC.name in sys.modules:
+    nbh = sys.modules[_SPEC.name]
+else:
+    nbh = importlib.util.module_from_spec(_SPEC)
+    sys.modules[_SPEC.name] = nbh
+    _SPEC.loader.exec_module(nbh)
+
+CIDR = '10.77.0.0/28'            # 14 host addresses, the gateway's among them
+HOSTS = ['race-%02d' % index for index in range(20)]
+PLACEMENT = {'datacenter': 'DC0', 'cluster': 'DC0_C0', 'image': 'linux-template', 'class': {'cpus': 1, 'memory': '1Gi'},
+             'power_state': 'powered_off'}
+RECAP = re.compile(r'^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+
+
+@pytest.fixture(scope='module', name='netbox')
+def netbox_fixture():
+    try:
+        nbh.netbox_version()
+    except nbh.NetBoxError as error:
+        if os.environ.get('GUESTNET_NETBOX_REQUIRED'):
+            raise
+        pytest.skip(str(error))
+    nb = nbh.NetBox.start()
+    try:
+        yield nb
+    finally:
+        nb.stop()
+
+
+@pytest.fixture(scope='module', name='sim')
+def sim_fixture():
+    sim = harness.Simulator.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+def play(sim, netbox, workdir, playbook, inventory=None, forks=None, **extra_vars):
+    env = {'NETBOX_TOKEN': netbox.token}
+    if forks:
+        env['ANSIBLE_FORKS'] = str(forks)
+    started = time.monotonic()
+    result = harness.run_playbook(sim, playbook=playbook, inventory=inventory, extra_vars=extra_vars or None, env=env,
+                                  workdir=workdir / ('%s-%d' % (playbook.rsplit('.', 1)[-1], time.monotonic_ns())))
+    recap = {m.group(1): {'changed': int(m.group(3)), 'failed': int(m.group(5))} for m in RECAP.finditer(result.stdout)}
+    return result, recap, time.monotonic() - started
+
+
+def addresses_in(netbox):
+    _, answer = netbox.api('GET', '/api/ipam/ip-addresses/?parent=%s&limit=1000' % CIDR)
+    return [item for item in answer['results']]
+
+
+def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path):
+    si = sim.connect()
+    subnets = [{'name': 'race-net', 'cidr': CIDR, 'portgroup': 'DC0_DVPG0', 'gateway': '10.77.0.1'}]
+    declared, _, _ = play(sim, netbox, tmp_path, 'guestnet.vsphere.subnet_sync', subnet_sync_ledger=netbox.url,
+                          subnet_sync_datacenter='DC0', subnet_sync_subnets=subnets)
+    assert declared.ok, declared.stdout[-4000:] + declared.stderr[-2000:]
+    inventory = tmp_path / 'race.yml'
+    hosts = {name: {'guestnet_vm': PLACEMENT, 'guestnet_network': {'interfaces': [{'name': 'eth0', 'subnet': 'race-net'}]}}
+             for name in HOSTS}
+    inventory.write_text(json.dumps({'all': {'hosts': hosts, 'vars': {'guestnet_ipam': {'ledger': netbox.url}}}}), encoding='utf-8')
+
+    result, recap, seconds = play(sim, netbox, tmp_path, 'guestnet.vsphere.provision', inventory, forks=10, provision_wait_timeout=0)
+    won = sorted(host for host in HOSTS if recap[host]['failed'] == 0)
+    lost = sorted(host for host in HOSTS if recap[host]['failed'])
+    allocated = addresses_in(netbox)
+    print('\n20 VMs, forks 10, a /28 in NetBox: %d got addresses, %d exhausted, in %.1f s' % (len(won), len(lost), seconds))
+    # every address NetBox handed out is distinct and in the prefix, one per winning VM, the gateway never
+    ips = [item['address'].split('/')[0] for item in allocated]
+    assert len(ips) == len(set(ips)) == len(won) and '10.77.0.1' not in ips, (ips, won)
+    assert all(ipaddress.ip_address(ip) in ipaddress.ip_network(CIDR) for ip in ips)
+    assert 10 <= len(won) <= 13 and len(won) + len(lost) == 20, (won, lost)
+    # the losers failed with the exhausted error before the clone: no VM of theirs exists
+    for host in lost:
+        failure = [r for r in result.results if r['host'] == host and r['status'] == 'failed']
+        assert failure and 'race-net' in failure[-1]['result']['msg'] and 'exhausted' in failure[-1]['result']['msg'].lower(), failure
+    names = {props['name'] for _, props in harness.retrieve_view(si, vim.VirtualMachine, ['name'])}
+    assert set(won) <= names and not set(lost) & names
+
+    # a re-run of the winners changes nothing and allocates nothing more
+    again, recap2, _ = play(sim, netbox, tmp_path, 'guestnet.vsphere.provision', inventory, forks=10, provision_wait_timeout=0,
+                            guestnet_hosts=','.join(won))
+    assert again.ok and all(recap2[host] == {'changed': 0, 'failed': 0} for host in won), again.stdout[-4000:]
+    assert sorted(item['address'] for item in addresses_in(netbox)) == sorted(item['address'] for item in allocated)
+
+    # decommission releases their addresses in NetBox
+    gone, recap3, _ = play(sim, netbox, tmp_path, 'guestnet.vsphere.decommission', inventory, forks=10, guestnet_hosts=','.join(won))
+    assert gone.ok and all(recap3[host]['failed'] == 0 for host in won), gone.stdout[-4000:]
+    assert addresses_in(netbox) == []
