@@ -48,7 +48,7 @@ SHELL_SCRIPTS := .ci/run
 # summary lists the failures and `make test` exits non-zero.
 TEST_STEPS ?= lint sanity units e2e molecule bench-smoke
 
-.PHONY: help apt-packages venv dev stage pipshim sanity units lint docs sim-build e2e molecule simulator test demo bench-render bench bench-smoke netbox-venv netbox-smoke clean distclean
+.PHONY: help apt-packages venv dev stage pipshim sanity units lint docs sim-build e2e molecule simulator test demo bench-render bench bench-smoke netbox-venv netbox-smoke demo-netbox clean distclean
 
 help:  ## List the targets.
 	@grep -E '^[a-z][a-z0-9_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -168,6 +168,9 @@ bench-smoke: venv dev sim-build  ## The benchmark in small (1 round, no latency,
 # free loopback port. The migrated database is built once per NetBox version and kept in build/netbox/cache.
 netbox-venv:  ## NetBox (pinned) in build/netbox/venv, and the Debian packages it needs (postgresql, redis-server, libpq-dev).
 	bash hack/netbox-venv.sh
+
+demo-netbox: apt-packages venv dev sim-build netbox-venv  ## make demo with NetBox as the subnet ledger (a real NetBox, started and stopped by the demo).
+	GUESTNET_DEMO_LEDGER=netbox bash examples/demo.sh
 
 netbox-smoke: venv netbox-venv  ## Start a real NetBox (tests/netbox/harness.py) and allocate addresses through its REST API.
 	GUESTNET_NETBOX_REQUIRED=1 PATH="$(BIN):$$PATH" $(BIN)/python -m pytest tests/netbox -q -s

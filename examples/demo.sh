@@ -11,7 +11,13 @@ PLAYBOOK=${PLAYBOOK:-.venv/bin/ansible-playbook}
 STATE=build/demo
 mkdir -p "$STATE"
 
+# GUESTNET_DEMO_LEDGER=netbox (make demo-netbox): the subnet ledger is a real NetBox (tests/netbox/harness.py), not a file.
+LEDGER_KIND=${GUESTNET_DEMO_LEDGER:-sqlite}
+
 stop_all() {
+    if [ "$LEDGER_KIND" = netbox ]; then
+        "$PYTHON" tests/netbox/harness.py --stop --pid-file "$STATE/netbox.pid" >/dev/null 2>&1 || true
+    fi
     "$PYTHON" tests/simulator/guest_agent.py --stop --pid-file "$STATE/agent.pid" >/dev/null 2>&1 || true
     "$PYTHON" tests/simulator/run.py --stop --pid-file "$STATE/simulator.pid" >/dev/null 2>&1 || true
 }
@@ -27,9 +33,17 @@ export ANSIBLE_COLLECTIONS_PATH="$PWD/build/dev"
 export ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-1}
 run() { echo "== ansible-playbook $*"; "$PLAYBOOK" -i examples/inventory --vault-password-file examples/vault-password.txt "$@"; }
 
-# The subnet ledger of this demo (a fresh one each run, like the simulator).
-LEDGER="$PWD/$STATE/ledger.sqlite"
-rm -f "$LEDGER"
+# The subnet ledger of this demo (a fresh one each run, like the simulator): a file, or NetBox's URL.
+if [ "$LEDGER_KIND" = netbox ]; then
+    echo "== starting NetBox (the ledger: prefixes and IP addresses in NetBox, allocated by NetBox itself)"
+    eval "$("$PYTHON" tests/netbox/harness.py --background --pid-file "$STATE/netbox.pid")"
+    export NETBOX_TOKEN
+    LEDGER="$NETBOX_URL"
+    echo "   $NETBOX_URL (token in NETBOX_TOKEN)"
+else
+    LEDGER="$PWD/$STATE/ledger.sqlite"
+    rm -f "$LEDGER"
+fi
 IPAM=(-e "{\"guestnet_ipam\": {\"ledger\": \"$LEDGER\"}}")
 
 echo "== ansible-playbook guestnet.vsphere.subnet_sync -e @examples/ipam.yml (declare subnet demo-app in $LEDGER)"

@@ -34,6 +34,11 @@ class StepError(VCenterError):
         self.partial = dict(partial or {})
 
 
+class LedgerRaced(VCenterError):
+    """The ledger gave this VM other addresses than the ones the run planned with (another run took those meanwhile).
+    Nothing was changed on the VM, and the ledger keeps what it gave: planning again with it gets past the race."""
+
+
 @dataclass
 class StepResult:
     """What a step did: whether it changed anything, and its result (module return values, ``diff`` included)."""

@@ -37,7 +37,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils import _step_volu
 from ansible_collections.guestnet.vsphere.plugins.module_utils._bootstrap import GOSC_PROVIDERS, record_values
 from ansible_collections.guestnet.vsphere.plugins.module_utils._conditions import APPLYING, QUEUED, CustomizationProgress, VmFacts, vm_conditions
 from ansible_collections.guestnet.vsphere.plugins.module_utils._deploy import CLASS_KEY, IMAGE_KEY, class_record
-from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepError, StepResult
+from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, LedgerRaced, StepError, StepResult
 from ansible_collections.guestnet.vsphere.plugins.module_utils._events import GuestWatch
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import ErrorCollector, SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import ObservedNic
@@ -173,7 +173,18 @@ def reconcile(ctx: Context, request: VmRequest) -> StepResult:
             if not request.selector.name:
                 raise VCenterError('no VM matches %s; to create one, give its name' % request.selector.describe())
         flow = Creation(ctx, request, handle) if vm is None else Update(ctx, request, handle, vm)
-        return flow.run()
+        try:
+            return flow.run()
+        except LedgerRaced:
+            # Another run took the addresses this one planned with. Nothing changed on the VM (a library item's VM may be
+            # deployed), and the ledger keeps what it gave this VM's owner: planning once more takes those (a new VM keeps
+            # the UUIDs the ledger knows it by).
+            if isinstance(flow, Creation) and flow.ids:
+                request = replace(request, deploy=replace(request.deploy, **flow.ids))
+            deployed = handle.record if isinstance(flow, Creation) else vm
+            flow = (Creation(ctx, request, handle) if deployed is None else
+                    Update(ctx, request, handle, deployed, created=flow.created if isinstance(flow, Creation) else None))
+            return flow.run()
     except TransportError as error:     # the other failures name their step already (Run.fail), or changed nothing
         raise VCenterError('%s: %s' % (flow.step if flow is not None else 'deploy', error)) from None
 
@@ -401,6 +412,11 @@ class Update(Run):
 class Creation(Run):
     """A new VM: place it, plan NICs against the template's, clone (NICs, records in the clone), then bootstrap and power."""
 
+    def __init__(self, ctx: Context, request: VmRequest, handle: VmHandle) -> None:
+        super().__init__(ctx, request, handle)
+        self.ids: Dict[str, str] = {}                                   # the UUIDs picked for the new VM (the ledger's owner)
+        self.created: Optional[deploy_step.CreatePlan] = None            # deployed from a content library item
+
     def run(self) -> StepResult:
         ctx, request = self.ctx, self.request
         inventory = deploy_step.read_placement(ctx, request.deploy, networks=True)
@@ -428,6 +444,7 @@ class Creation(Run):
             if source is None:
                 raise VCenterError('cannot read template %s' % plan.image_record)
         owner = plan.ids.get('instance_uuid') or ('(new VM %s)' % request.deploy.name if ctx.check_mode else plan.chosen_ids()['instance_uuid'])
+        self.ids = {key: value for key, value in plan.ids.items() if value and not ctx.check_mode}
         records = {IMAGE_KEY: plan.image_record, CLASS_KEY: class_record(plan.cls)}
         extra = dict(source.extra_config if source is not None else {}, **records)
         # The clone's NICs: the template's, with the MACs vCenter gives a clone (none known yet) unless they are static.
@@ -505,6 +522,7 @@ class Creation(Run):
         """A content library item: deploy it with the records a clone gets, then reconcile the new VM as an existing one (its
         NICs are the item's, known only now: NICs, bootstrap and power as for any VM)."""
         self.vm_view = plan.vm_view()
+        self.ids = {key: value for key, value in plan.chosen_ids().items() if value}
         try:
             ref = deploy_step.deploy_library(self.ctx, api, plan)
         except StepError as error:
@@ -514,6 +532,7 @@ class Creation(Run):
         except VCenterError as error:
             self.vm_view = plan.vm_view(moid_of(ref))
             raise StepError('deploy: %s' % error, dict(self.result(), steps={'deploy': {'changed': True}}, changed=True)) from None
+        self.created = plan
         return Update(self.ctx, self.request, self.handle, vm, created=plan).run()
 
 

@@ -50,7 +50,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._bootstrap import
     vapp_secret_values,
     wanted_guestinfo,
 )
-from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepError, StepResult
+from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, LedgerRaced, StepError, StepResult
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import SubnetPlan, check_ledger_path, ledger_plan
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import default_ledger_path
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import CLOUD_INIT, LINUX_PREP, PROVIDERS, SYSPREP, VAPP_CONFIG, NetworkSpec
@@ -260,7 +260,7 @@ def commit_subnets(planned: BootstrapPlan) -> None:
     request, subject = planned.request, planned.subject
     committed, dummy = ledger_plan(request.ledger, request.spec, vm_uuid=subject.owner, catalog=planned.catalog, dry_run=False)
     if committed.defaults != planned.subnet_plan.defaults:
-        raise VCenterError('the subnet ledger handed an address this run had planned for VM %s to another VM meanwhile; nothing was changed '
+        raise LedgerRaced('the subnet ledger handed an address this run had planned for VM %s to another VM meanwhile; nothing was changed '
                            'on the VM: run again (it keeps %s)' % (subject.name, ', '.join(item['address'] for item in committed.allocations)))
     planned.subnet_plan = committed
 

@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepError, StepResult
+from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, LedgerRaced, StepError, StepResult
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import SubnetPlan, check_ledger_path, ledger_plan
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import default_ledger_path
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import NetworkRef, NetworkSpec, SpecError
@@ -179,7 +179,7 @@ def commit_subnets(planned: NicPlanned, owner: str) -> SubnetPlan:
         return planned.subnet_plan
     committed, dummy = ledger_plan(planned.request.ledger, planned.request.spec, vm_uuid=owner, catalog=planned.catalog, dry_run=False)
     if committed.defaults != planned.subnet_plan.defaults:
-        raise VCenterError('the subnet ledger handed an address this run had planned for the VM to another VM meanwhile; nothing was '
+        raise LedgerRaced('the subnet ledger handed an address this run had planned for the VM to another VM meanwhile; nothing was '
                            'changed on the VM: run again (it keeps %s)' % ', '.join(item['address'] for item in committed.allocations))
     planned.subnet_plan = committed
     return committed

@@ -81,9 +81,10 @@ def play(sim, netbox, workdir, playbook, inventory=None, forks=None, **extra_var
     return result, recap, time.monotonic() - started
 
 
-def addresses_in(netbox):
-    _, answer = netbox.api('GET', '/api/ipam/ip-addresses/?parent=%s&limit=1000' % CIDR)
-    return [item for item in answer['results']]
+def addresses_in(netbox, kind='allocated'):
+    """The prefix's ip-addresses of this guestnet kind (allocated, held_back, gateway, ...)."""
+    _, answer = netbox.api('GET', '/api/ipam/ip-addresses/?parent=%s&limit=1000' % CIDR, expect=200)
+    return [item for item in answer['results'] if (item.get('custom_fields') or {}).get('guestnet_kind') == kind]
 
 
 def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path):
@@ -102,11 +103,12 @@ def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path):
     lost = sorted(host for host in HOSTS if recap[host]['failed'])
     allocated = addresses_in(netbox)
     print('\n20 VMs, forks 10, a /28 in NetBox: %d got addresses, %d exhausted, in %.1f s' % (len(won), len(lost), seconds))
-    # every address NetBox handed out is distinct and in the prefix, one per winning VM, the gateway never
+    # every address NetBox handed out is distinct and in the prefix, one per winning VM, the gateway never: all 13
     ips = [item['address'].split('/')[0] for item in allocated]
-    assert len(ips) == len(set(ips)) == len(won) and '10.77.0.1' not in ips, (ips, won)
+    assert len(ips) == len(set(ips)) == len(won) == 13 and '10.77.0.1' not in ips, (ips, won)
     assert all(ipaddress.ip_address(ip) in ipaddress.ip_network(CIDR) for ip in ips)
-    assert 10 <= len(won) <= 13 and len(won) + len(lost) == 20, (won, lost)
+    assert [item['address'] for item in addresses_in(netbox, 'gateway')] == ['10.77.0.1/28']
+    assert {item['custom_fields']['guestnet_interface'] for item in allocated} == {'eth0'}
     # the losers failed with the exhausted error before the clone: no VM of theirs exists
     for host in lost:
         failure = [r for r in result.results if r['host'] == host and r['status'] == 'failed']
@@ -124,3 +126,6 @@ def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path):
     gone, recap3, _ = play(sim, netbox, tmp_path, 'guestnet.vsphere.decommission', inventory, forks=10, guestnet_hosts=','.join(won))
     assert gone.ok and all(recap3[host]['failed'] == 0 for host in won), gone.stdout[-4000:]
     assert addresses_in(netbox) == []
+    held = addresses_in(netbox, 'held_back')          # released, kept from new VMs for the subnet's hold-back
+    assert sorted(item['address'] for item in held) == sorted(item['address'] for item in allocated)
+    assert all(not item['custom_fields'].get('guestnet_vm_uuid') for item in held)
