@@ -48,7 +48,7 @@ SHELL_SCRIPTS := .ci/run
 # summary lists the failures and `make test` exits non-zero.
 TEST_STEPS ?= lint sanity units e2e molecule bench-smoke
 
-.PHONY: help apt-packages venv dev stage pipshim sanity units lint docs sim-build e2e molecule simulator test demo bench-render bench bench-smoke netbox-venv netbox-smoke demo-netbox clean distclean
+.PHONY: help apt-packages venv dev stage pipshim sanity units lint docs sim-build e2e molecule simulator test demo bench-render bench bench-smoke netbox-venv netbox-test demo-netbox clean distclean
 
 help:  ## List the targets.
 	@grep -E '^[a-z][a-z0-9_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -172,7 +172,7 @@ netbox-venv:  ## NetBox (pinned) in build/netbox/venv, and the Debian packages i
 demo-netbox: apt-packages venv dev sim-build netbox-venv  ## make demo with NetBox as the subnet ledger (a real NetBox, started and stopped by the demo).
 	GUESTNET_DEMO_LEDGER=netbox bash examples/demo.sh
 
-netbox-smoke: venv netbox-venv  ## Start a real NetBox (tests/netbox/harness.py) and allocate addresses through its REST API.
+netbox-test: venv dev sim-build netbox-venv  ## The NetBox ledger's tests against a real NetBox (tests/netbox; not in make test: the first run takes ~7 min).
 	GUESTNET_NETBOX_REQUIRED=1 PATH="$(BIN):$$PATH" $(BIN)/python -m pytest tests/netbox -q -s
 
 # The docs site: antsibull-docs' Sphinx project for the staged collection (module, filter and role pages, and the

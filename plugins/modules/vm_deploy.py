@@ -60,6 +60,8 @@ options:
       - Path of the subnet ledger's SQLite file, for O(subnets), and with O(state=absent) to release the VM's
         addresses (all it holds, by its instance UUID) once it is deleted. Nothing is released when the file does not exist.
       - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
+      - The URL of a NetBox instead (V(https://netbox.example.com)) makes NetBox the ledger; its API token comes from
+        E(NETBOX_TOKEN). See O(guestnet.vsphere.vm#module:ledger).
     type: path
   timeout:
     description:

@@ -6,8 +6,8 @@
 a custom field on prefixes, a prefix that carries it, addresses from available-ips until the prefix is exhausted, and
 the same from 8 threads at once (distinct addresses, then every thread refused). Prints allocations per second.
 
-Run with `make netbox-smoke` (which makes build/netbox/venv first). Without that venv the tests are skipped, unless
-GUESTNET_NETBOX_REQUIRED=1 (set by make netbox-smoke), where they fail.
+Run with `make netbox-test` (which makes build/netbox/venv first). Without that venv the tests are skipped, unless
+GUESTNET_NETBOX_REQUIRED=1 (set by make netbox-test), where they fail.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
