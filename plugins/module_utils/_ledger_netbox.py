@@ -72,6 +72,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
@@ -105,7 +106,6 @@ _RECREATE = {
 }
 _HTTP = re.compile(r'^https?://[^/\s]+', re.IGNORECASE)
 _LOOPBACK = ('localhost', '127.0.0.1', '::1', '[::1]')
-_DUPLICATE = 'Duplicate IP address'
 _INSIDE_RANGE = 'Cannot create IP address'
 
 
@@ -191,7 +191,12 @@ class NetboxLedger(LedgerBackend):
         self.__auth = ('Bearer ' if token.startswith('nbt_') else 'Token ') + token
         self.timeout = timeout
         self._clock = clock
-        self._ssl = None if validate_certs else ssl._create_unverified_context()  # pylint: disable=protected-access
+        context = ssl.create_default_context()   # SSL_CERT_FILE / SSL_CERT_DIR pick another CA bundle
+        if not validate_certs:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        # build_opener keeps urllib's ProxyHandler: http_proxy/https_proxy/no_proxy apply, as they do for pynetbox (requests).
+        self._opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
         self._log: List[Tuple[str, str, Optional[int], Any]] = []   # undo: (method, kind, id, body), oldest first
         self._batch_depth = 0
         self._fields: Dict[str, Dict[str, Any]] = {}
@@ -219,7 +224,7 @@ class NetboxLedger(LedgerBackend):
             'Authorization': self.__auth, 'Accept': 'application/json', 'Content-Type': 'application/json'})
         what = what or '%s %s' % (method, path.split('?', 1)[0])
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self._ssl) as answer:
+            with self._opener.open(request, timeout=self.timeout) as answer:
                 status, raw = answer.status, answer.read()
         except urllib.error.HTTPError as exc:
             status, raw = exc.code, exc.read()
@@ -255,11 +260,11 @@ class NetboxLedger(LedgerBackend):
 
     def _list(self, kind: str, query: Mapping[str, Any]) -> List[Dict[str, Any]]:
         params = dict(query, limit=0)
-        _, answer = self._call('GET', ENDPOINTS[kind] + '?' + urllib.parse.urlencode(params, doseq=True))
+        dummy, answer = self._call('GET', ENDPOINTS[kind] + '?' + urllib.parse.urlencode(params, doseq=True))
         results = list(answer['results'])
         while answer.get('next'):   # limit=0 is capped by MAX_PAGE_SIZE
             parsed = urllib.parse.urlsplit(answer['next'])
-            _, answer = self._call('GET', parsed.path + '?' + parsed.query)
+            dummy, answer = self._call('GET', parsed.path + '?' + parsed.query)
             results.extend(answer['results'])
         return results
 
@@ -286,7 +291,7 @@ class NetboxLedger(LedgerBackend):
                 restore[key] = {name: _cf(before, name) for name in value}
             else:
                 restore[key] = _plain(before.get(key))
-        _, obj = self._call('PATCH', '%s%d/' % (ENDPOINTS[kind], before['id']), body, what=what)
+        dummy, obj = self._call('PATCH', '%s%d/' % (ENDPOINTS[kind], before['id']), body, what=what)
         self._log.append(('PATCH', kind, before['id'], restore))
         return obj
 
@@ -308,7 +313,7 @@ class NetboxLedger(LedgerBackend):
                 elif method == 'PATCH':
                     self._call('PATCH', '%s%d/' % (ENDPOINTS[kind], obj_id), body, what='undo')
                 else:
-                    _, obj = self._call('POST', ENDPOINTS[kind], body, ok=(201,), what='undo')
+                    dummy, obj = self._call('POST', ENDPOINTS[kind], body, ok=(201,), what='undo')
                     remap[(kind, obj_id)] = obj['id']
             except LedgerError as exc:
                 failed.append('%s %s %s: %s' % (method, kind, obj_id, exc))
@@ -364,8 +369,8 @@ class NetboxLedger(LedgerBackend):
 
     @property
     def _ready(self) -> bool:
-        return len(self._tags) == 2 and all(set(CUSTOM_FIELDS[name][1]) <= set(item['object_types']) for name, item in self._fields.items()) \
-            and set(self._fields) == set(CUSTOM_FIELDS)
+        return (len(self._tags) == 2 and set(self._fields) == set(CUSTOM_FIELDS)
+                and all(set(CUSTOM_FIELDS[name][1]) <= set(item['object_types']) for name, item in self._fields.items()))
 
     def _ensure_schema(self) -> None:
         """Create the custom fields and tags guestnet needs, or add object types to one that lacks them; not undone
@@ -375,7 +380,7 @@ class NetboxLedger(LedgerBackend):
         for name, (kind, types, label) in CUSTOM_FIELDS.items():
             item = self._fields.get(name)
             if item is None:
-                status, _ = self._call('POST', ENDPOINTS['field'], {
+                self._call('POST', ENDPOINTS['field'], {
                     'name': name, 'label': label, 'type': kind, 'object_types': list(types), 'required': False,
                     'description': 'guestnet.vsphere subnet ledger'}, ok=(201, 400), what='create custom field %s' % name)
             elif not set(types) <= set(item['object_types']):
@@ -709,7 +714,7 @@ class NetboxLedger(LedgerBackend):
                                       % (declared.name, declared.cidr, other.name, other.cidr, obj['id'], self.name))
             old, obj = subnets.get(declared.name, (None, None))
             additional = tuple(extra for extra in old.additional if extra.portgroup != declared.portgroup) if old else ()
-            declared = Subnet(**dict(declared.__dict__, additional=additional))
+            declared = replace(declared, additional=additional)
             if declared == old:
                 return False
             if old is not None:
@@ -784,7 +789,7 @@ class NetboxLedger(LedgerBackend):
 
     @staticmethod
     def _with_additional(subnet: Subnet, additional: Mapping[str, str]) -> Subnet:
-        return Subnet(**dict(subnet.__dict__, additional=tuple(AdditionalPortgroup(pg, by) for pg, by in sorted(additional.items()))))
+        return replace(subnet, additional=tuple(AdditionalPortgroup(pg, by) for pg, by in sorted(additional.items())))
 
     def unmark_additional(self, subnet: str, portgroup: str, *, dry_run: bool = False) -> bool:
         with self._change(dry_run):
@@ -862,7 +867,7 @@ class NetboxLedger(LedgerBackend):
             previous = next((obj for obj in mine if _cf(obj, 'guestnet_kind') == ALLOCATED
                              and ipaddress.ip_interface(obj['address']).version == target.network.version), None)
             if dry_run:   # check mode on a shared IPAM: answer from reads, write nothing (no change log entries, no address taken)
-                preview = reuse and _host(reuse['address']) or self._preview(target, prefix, requested)
+                preview = _host(reuse['address']) if reuse is not None else self._preview(target, prefix, requested)
                 if preview is not None:
                     return self._allocation(target, preview, vm_uuid, interface, ALLOCATED, changed=True, dry_run=True,
                                             replaced=None if previous is None else self._address(previous))
@@ -902,12 +907,13 @@ class NetboxLedger(LedgerBackend):
                     raise LedgerError('subnet %s of ledger %s: %s is already in NetBox as ip-address %s (%s) that guestnet does not hold'
                                       % (subnet.name, self.name, requested, obj['address'], obj.get('description') or 'no description'))
             return requested
-        _, free = self._call('GET', '%s%d/available-ips/?limit=1' % (ENDPOINTS['prefix'], prefix['id']))
+        dummy, free = self._call('GET', '%s%d/available-ips/?limit=1' % (ENDPOINTS['prefix'], prefix['id']))
         if free:
             return _host(free[0]['address'])
         now = self._clock()
-        if any(float(self._record_of(obj).get('released_at') or 0) + subnet.hold_back <= now for obj in self._ips(subnet=subnet.name, kind=HELD_BACK)) \
-                or any(item.expires_at is not None and item.expires_at <= now for item in subnet.reserved):
+        expired = [obj for obj in self._ips(subnet=subnet.name, kind=HELD_BACK)
+                   if float(self._record_of(obj).get('released_at') or 0) + subnet.hold_back <= now]
+        if expired or any(item.expires_at is not None and item.expires_at <= now for item in subnet.reserved):
             return None
         raise SubnetExhaustedError(subnet.name, 'NetBox has no free address in prefix %s (range %s-%s; the rest reserved, held back or in use)'
                                    % (subnet.cidr, subnet.range_start, subnet.range_end), self.name)
@@ -958,8 +964,8 @@ class NetboxLedger(LedgerBackend):
             holder = self._check_holder(target, str(address), vm_uuid)
             what = 'fixed address %s of VM %s' % (address, vm_uuid)
             if holder is None:
-                return self._address(self._take(target, str(address), self._holder_body(target, FIXED, vm_uuid, interface, _mac(mac), portgroup, now),
-                                                 what))
+                body = self._holder_body(target, FIXED, vm_uuid, interface, _mac(mac), portgroup, now)
+                return self._address(self._take(target, str(address), body, what))
             if _cf(holder, 'guestnet_kind') == OBSERVED:
                 record = self._record_of(holder)
                 holder = self._patch('ip', holder, self._holder_body(target, FIXED, vm_uuid, interface, _mac(mac) or record.get('mac'),

@@ -46,9 +46,8 @@ if _collection_path() not in sys.path:
     sys.path.insert(0, _collection_path())
 
 # pylint: disable=wrong-import-position
-from ansible_collections.guestnet.vsphere.plugins.module_utils import _ledger_netbox  # noqa: E402
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (  # noqa: E402
-    ALLOCATED, CONFLICT, FIXED, OBSERVED, RESERVED, L2Network, LedgerBackend, LedgerError, SubnetExhaustedError, UnknownSubnetError)
+    ALLOCATED, CONFLICT, FIXED, OBSERVED, L2Network, LedgerBackend, LedgerError, SubnetExhaustedError, UnknownSubnetError)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import (  # noqa: E402
     backend_for, check_writable, ledger_exists, open_ledger, scratch_ledger)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_netbox import NetboxLedger  # noqa: E402

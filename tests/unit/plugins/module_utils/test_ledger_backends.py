@@ -94,8 +94,8 @@ def test_netbox_takes_http_urls() -> None:
         assert backend_for(location) is NetboxLedger
     assert backend_for('/var/lib/ledger.sqlite') is SqliteLedger and backend_for('https:relative') is SqliteLedger
     assert ledger_exists('https://netbox.example.com') is True
-    assert ledger_warning('http://netbox.example.com') == ('ledger http://netbox.example.com is plain http: the NetBox token travels in '
-                                                            'clear text; use https')
+    warning = 'ledger http://netbox.example.com is plain http: the NetBox token travels in clear text; use https'
+    assert ledger_warning('http://netbox.example.com') == warning
     assert ledger_warning('http://127.0.0.1:8000') is None and ledger_warning('https://netbox.example.com') is None
     with scratch_ledger('https://netbox.example.com/') as trial:   # the trial ledger of a new location: in memory
         assert trial.name == 'https://netbox.example.com' and trial.list_subnets() == []
