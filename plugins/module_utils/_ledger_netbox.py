@@ -149,11 +149,28 @@ class NetboxLedger(LedgerBackend):
 
     @classmethod
     def check_writable(cls, location: str, **options: Any) -> None:
-        """NetBox answers, takes the token, and shows the IPAM objects (a GET of status and of one prefix, one
-        custom field list); creates and changes nothing. Whether the token may write is not probed (that needs a
-        write): a read-only token fails at the first change, with nothing kept. Options: token, validate_certs, timeout."""
+        """NetBox answers, takes the token, and has no custom field of ours with another type (what opening reads);
+        and a v2 token that NetBox lists (GET /api/users/tokens/?key=) is enabled and write-enabled. Creates and changes
+        nothing. The user's object permissions are not probed (that needs a write): a change they refuse fails then,
+        with nothing kept. Options: token, validate_certs, timeout."""
         ledger = cls(location, **options)
-        ledger.close()
+        try:
+            ledger.check_token()
+        finally:
+            ledger.close()
+
+    def check_token(self) -> None:
+        """LedgerError when NetBox lists this v2 token as disabled or read-only; nothing when it does not list it (a
+        user without the permission to view tokens, a v1 token)."""
+        token = self.__auth.split(' ', 1)[1]
+        if not token.startswith('nbt_') or '.' not in token:
+            return
+        key = token[len('nbt_'):].split('.', 1)[0]
+        status, answer = self._call('GET', '/api/users/tokens/?' + urllib.parse.urlencode({'key': key}), ok=(200, 403, 404))
+        found = [item for item in (answer or {}).get('results') or () if item.get('key') == key] if status == 200 else []
+        if found and not (found[0].get('enabled', True) and found[0].get('write_enabled', True)):
+            raise LedgerError('ledger %s: the NetBox token is %s; give a token that may write (write_enabled)'
+                              % (self.name, 'disabled' if not found[0].get('enabled', True) else 'read-only (write_enabled: false)'))
 
     @classmethod
     def location_warning(cls, location: str) -> Optional[str]:
@@ -222,7 +239,7 @@ class NetboxLedger(LedgerBackend):
         data = None if body is None else json.dumps(body).encode('utf-8')
         request = urllib.request.Request(self.url + path, data=data, method=method, headers={
             'Authorization': self.__auth, 'Accept': 'application/json', 'Content-Type': 'application/json'})
-        what = what or '%s %s' % (method, path.split('?', 1)[0])
+        what = '%s %s%s' % (method, path.split('?', 1)[0], ' (%s)' % what if what else '')
         try:
             with self._opener.open(request, timeout=self.timeout) as answer:
                 status, raw = answer.status, answer.read()
@@ -242,7 +259,7 @@ class NetboxLedger(LedgerBackend):
             decoded = json.loads(raw.decode('utf-8')) if raw else None
         except ValueError:
             decoded = raw[:200].decode('utf-8', 'replace')
-        if status in (401, 403):
+        if status in (401, 403) and status not in ok:
             detail = decoded.get('detail') if isinstance(decoded, dict) else decoded
             raise LedgerError('ledger %s: NetBox refused the token (HTTP %d on %s: %s); check the token option or NETBOX_TOKEN, and that '
                               'the token may %s' % (self.name, status, what, detail, 'write (write_enabled)' if method != 'GET' else 'read IPAM'))

@@ -424,6 +424,24 @@ def test_bad_token(netbox):  # pylint: disable=redefined-outer-name
         assert token not in str(caught.value) and 'y' * 10 not in repr(caught.value.args)
 
 
+def test_read_only_token(netbox):  # pylint: disable=redefined-outer-name
+    dummy, me = netbox.api('GET', '/api/users/users/?username=admin', expect=200)
+    dummy, made = netbox.api('POST', '/api/users/tokens/', {'user': me['results'][0]['id'], 'write_enabled': False, 'description': 'read-only'},
+                             expect=201)
+    token = 'nbt_%s.%s' % (made['key'], made['token'])
+    with pytest.raises(LedgerError, match=r'^ledger %s: the NetBox token is read-only \(write_enabled: false\); give a token that may write'
+                                          % netbox.url) as caught:
+        check_writable(netbox.url, token=token)
+    assert made['token'] not in str(caught.value) and made['key'] not in str(caught.value)
+    with open_ledger(netbox.url, token=token) as ledger:   # pylint: disable=redefined-outer-name
+        before = snapshot(netbox)
+        with pytest.raises(LedgerError, match=r'^ledger %s: NetBox refused the token \(HTTP 403 on POST /api/ipam/prefixes/\d+/available-ips/ '
+                                              r'\(address for VM read-only-vm eth0 in subnet alloc-net\): .*\); check the token option or NETBOX_TOKEN, and that the token may write' % netbox.url):
+            ledger.allocate('alloc-net', 'read-only-vm', 'eth0')
+        assert snapshot(netbox) == before
+        assert ledger.get_subnet('alloc-net').name == 'alloc-net'     # reads work
+
+
 def test_missing_prefix(netbox, ledger):  # pylint: disable=redefined-outer-name
     with pytest.raises(UnknownSubnetError, match=r'^subnet nowhere is not declared in ledger %s \(no prefix tagged guestnet with '
                                                  r'guestnet_subnet nowhere\)$' % netbox.url):
