@@ -14,8 +14,9 @@ the backend that takes it and opens it; ``check_writable``, ``ledger_exists``, `
 ``ledger_warning`` ask the same backend's class side. They never name a backend class. Backends:
 
 - ``SqliteLedger`` (here), the embedded default: one SQLite file on the control node; its locations are file paths.
-- A new one (NetBox: prefixes as subnets, its atomic available-ips allocation) is one module with a ``LedgerBackend``
-  subclass plus its entry in ``_ledger_backends.BACKENDS``.
+- ``NetboxLedger`` (``_ledger_netbox``): NetBox's prefixes as subnets, its atomic available-ips allocation; its
+  locations are NetBox's URL.
+- A new one is one module with a ``LedgerBackend`` subclass plus its entry in ``_ledger_backends.BACKENDS``.
 
 Here too, for every backend: the records (``Subnet``, ``Address``, ``Allocation``, ...), the errors (``LedgerError``
 and its subclasses), and the validation of a subnet declaration (``_declare_subnet``), so all backends refuse alike.

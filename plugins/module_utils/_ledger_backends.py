@@ -18,7 +18,8 @@ A new backend is one module, ``_ledger_<kind>.py``, with a ``LedgerBackend`` sub
 ``_ledger.LedgerBackend``, whose docstrings are the contract), plus its import and its entry in ``BACKENDS`` below:
 nothing else changes. An import, not a look-up by name: Ansible ships a module with the module_utils its imports name.
 ``SqliteLedger`` takes every location that is not a URL (``scheme://...``), so another backend's locations are URLs
-(say ``https://netbox.example.com``); order matters only between backends that could take the same location.
+(``NetboxLedger``: ``http://`` and ``https://``, NetBox's URL); order matters only between backends that could take the
+same location.
 
 Nothing here imports Ansible or pyVmomi.
 """
