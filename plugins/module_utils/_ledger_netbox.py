@@ -913,7 +913,23 @@ class NetboxLedger(LedgerBackend):
                     raise LedgerError('subnet %s of ledger %s: NetBox handed out %s, outside the range %s-%s (its ip-ranges marked '
                                       'populated were changed?); upsert the subnet again' % (subnet, self.name, chosen, target.range_start,
                                                                                              target.range_end))
+                earlier = self._earlier_allocation(obj, vm_uuid, interface, target.network.version)
+                if earlier is not None:   # another process allocated for this owner at the same moment: its address stands
+                    return self._allocation(target, _host(earlier['address']), vm_uuid, interface, ALLOCATED, changed=False, dry_run=dry_run,
+                                            replaced=replaced)
             return self._allocation(target, chosen, vm_uuid, interface, ALLOCATED, changed=True, dry_run=dry_run, replaced=replaced)
+
+    def _earlier_allocation(self, mine: Mapping[str, Any], vm_uuid: str, interface: str, version: int) -> Optional[Dict[str, Any]]:
+        """One owner, one allocation per family, although NetBox has no unique index for it: after creating ``mine``, the
+        owner's allocations are read again; when one with a lower id exists (two processes allocated for one owner at
+        once), ``mine`` is deleted and that one returned. Whoever reads second sees both, so exactly one stays."""
+        others = [obj for obj in self._ips(vm_uuid=vm_uuid, interface=interface)
+                  if _cf(obj, 'guestnet_kind') == ALLOCATED and ipaddress.ip_interface(obj['address']).version == version and obj['id'] < mine['id']]
+        if not others:
+            return None
+        self._call('DELETE', '%s%d/' % (ENDPOINTS['ip'], mine['id']), ok=(204, 404), what='ip-address %s (a second one for one owner)' % mine['address'])
+        self._log = [entry for entry in self._log if entry[:3] != ('DELETE', 'ip', mine['id'])]
+        return others[0]
 
     def _preview(self, subnet: Subnet, prefix: Mapping[str, Any], requested: Optional[str]) -> Optional[str]:
         """The address a real allocation would take, from reads only (the same errors); None when only writing tells

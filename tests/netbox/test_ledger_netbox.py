@@ -436,7 +436,8 @@ def test_read_only_token(netbox):  # pylint: disable=redefined-outer-name
     with open_ledger(netbox.url, token=token) as ledger:   # pylint: disable=redefined-outer-name
         before = snapshot(netbox)
         with pytest.raises(LedgerError, match=r'^ledger %s: NetBox refused the token \(HTTP 403 on POST /api/ipam/prefixes/\d+/available-ips/ '
-                                              r'\(address for VM read-only-vm eth0 in subnet alloc-net\): .*\); check the token option or NETBOX_TOKEN, and that the token may write' % netbox.url):
+                                              r'\(address for VM read-only-vm eth0 in subnet alloc-net\): .*\); check the token option or '
+                                              r'NETBOX_TOKEN, and that the token may write' % netbox.url):
             ledger.allocate('alloc-net', 'read-only-vm', 'eth0')
         assert snapshot(netbox) == before
         assert ledger.get_subnet('alloc-net').name == 'alloc-net'     # reads work
@@ -519,6 +520,29 @@ def test_race_eight_processes_on_a_slash_29(netbox, ledger):  # pylint: disable=
     assert len(got) == len(set(got)) == 6 and all(ipaddress.ip_address(ip) in ipaddress.ip_network('10.48.0.0/29') for ip in got)
     assert sorted(status for status, value in results) == ['exhausted'] * 2 + ['ok'] * 6
     assert len(ip_objects(netbox, '10.48.0.0/29')) == 6
+
+
+def test_race_one_owner_from_four_processes(netbox, ledger):  # pylint: disable=redefined-outer-name
+    """The same owner from 4 processes at once (a VM provisioned from two controllers): one address, the same for all."""
+    ledger.upsert_subnet('race-owner', '10.53.0.0/28', hold_back=0)
+    context = multiprocessing.get_context('fork')
+    with context.Manager() as manager:
+        barrier = manager.Barrier(4)
+        with context.Pool(4) as pool:
+            results = pool.map(_owner_worker, [(netbox.url, netbox.token, barrier)] * 4)
+    print('\n# one owner, 4 processes: %s' % results)
+    assert len({ip for ip, changed in results}) == 1 and [changed for ip, changed in results].count(True) == 1
+    assert [row.ip for row in ledger.addresses('race-owner')] == [results[0][0]]
+    assert len(ip_objects(netbox, '10.53.0.0/28')) == 1
+
+
+def _owner_worker(args):
+    url, token, barrier = args
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import open_ledger as opener  # noqa
+    with opener(url, token=token) as ledger:  # pylint: disable=redefined-outer-name
+        barrier.wait(timeout=60)
+        allocation = ledger.allocate('race-owner', 'one-owner', 'eth0')
+        return allocation.ip, allocation.changed
 
 
 def test_allocations_per_second(netbox, ledger):  # pylint: disable=redefined-outer-name
