@@ -48,8 +48,11 @@ the creation of one address, under NetBox's lock with its uniqueness check): two
 atomic: a multi-request change as seen by others (another process may see a half-made change, or a dry run's address,
 for the milliseconds until it is finished or reverted), the read-modify-write of a prefix's ``guestnet_settings``
 (additional port groups; subnet_sync is its only writer) and of the port-group config context. A revert that fails
-(NetBox gone meanwhile) is a LedgerError listing what was not undone. The subnet's ``direction`` is kept but NetBox hands
-out the lowest free address (its available-ips has no other order).
+(NetBox gone meanwhile) is a LedgerError listing what was not undone. A dry-run ``allocate`` (check mode of the VM
+modules) only reads (available-ips GET); other dry runs write and undo, so NetBox's change log shows them. One allocation
+per owner and family has no unique index in NetBox: after creating one the owner's allocations are read again, and of
+two made at once for one owner the lower id stands. The subnet's ``direction`` is kept but NetBox hands out the lowest
+free address (its available-ips has no other order).
 
 ``exists`` is always true (a server-side ledger), so ``scratch`` (an in-memory SQLite ledger named after the URL, for
 subnet_sync's trial of a new ledger) is never needed by the callers but answers as the contract says.
