@@ -261,7 +261,7 @@ def commit_subnets(planned: BootstrapPlan) -> None:
     committed, dummy = ledger_plan(request.ledger, request.spec, vm_uuid=subject.owner, catalog=planned.catalog, dry_run=False)
     if committed.defaults != planned.subnet_plan.defaults:
         raise LedgerRaced('the subnet ledger handed an address this run had planned for VM %s to another VM meanwhile; nothing was changed '
-                           'on the VM: run again (it keeps %s)' % (subject.name, ', '.join(item['address'] for item in committed.allocations)))
+                          'on the VM: run again (it keeps %s)' % (subject.name, ', '.join(item['address'] for item in committed.allocations)))
     planned.subnet_plan = committed
 
 

@@ -180,7 +180,7 @@ def commit_subnets(planned: NicPlanned, owner: str) -> SubnetPlan:
     committed, dummy = ledger_plan(planned.request.ledger, planned.request.spec, vm_uuid=owner, catalog=planned.catalog, dry_run=False)
     if committed.defaults != planned.subnet_plan.defaults:
         raise LedgerRaced('the subnet ledger handed an address this run had planned for the VM to another VM meanwhile; nothing was '
-                           'changed on the VM: run again (it keeps %s)' % ', '.join(item['address'] for item in committed.allocations))
+                          'changed on the VM: run again (it keeps %s)' % ', '.join(item['address'] for item in committed.allocations))
     planned.subnet_plan = committed
     return committed
 

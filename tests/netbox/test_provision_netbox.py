@@ -83,15 +83,15 @@ def play(sim, netbox, workdir, playbook, inventory=None, forks=None, **extra_var
 
 def addresses_in(netbox, kind='allocated'):
     """The prefix's ip-addresses of this guestnet kind (allocated, held_back, gateway, ...)."""
-    _, answer = netbox.api('GET', '/api/ipam/ip-addresses/?parent=%s&limit=1000' % CIDR, expect=200)
+    answer = netbox.api('GET', '/api/ipam/ip-addresses/?parent=%s&limit=1000' % CIDR, expect=200)[1]
     return [item for item in answer['results'] if (item.get('custom_fields') or {}).get('guestnet_kind') == kind]
 
 
 def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path):
     si = sim.connect()
     subnets = [{'name': 'race-net', 'cidr': CIDR, 'portgroup': 'DC0_DVPG0', 'gateway': '10.77.0.1'}]
-    declared, _, _ = play(sim, netbox, tmp_path, 'guestnet.vsphere.subnet_sync', subnet_sync_ledger=netbox.url,
-                          subnet_sync_datacenter='DC0', subnet_sync_subnets=subnets)
+    declared = play(sim, netbox, tmp_path, 'guestnet.vsphere.subnet_sync', subnet_sync_ledger=netbox.url,
+                    subnet_sync_datacenter='DC0', subnet_sync_subnets=subnets)[0]
     assert declared.ok, declared.stdout[-4000:] + declared.stderr[-2000:]
     inventory = tmp_path / 'race.yml'
     hosts = {name: {'guestnet_vm': PLACEMENT, 'guestnet_network': {'interfaces': [{'name': 'eth0', 'subnet': 'race-net'}]}}
@@ -113,17 +113,17 @@ def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path):
     for host in lost:
         failure = [r for r in result.results if r['host'] == host and r['status'] == 'failed']
         assert failure and 'race-net' in failure[-1]['result']['msg'] and 'exhausted' in failure[-1]['result']['msg'].lower(), failure
-    names = {props['name'] for _, props in harness.retrieve_view(si, vim.VirtualMachine, ['name'])}
+    names = {props['name'] for dummy, props in harness.retrieve_view(si, vim.VirtualMachine, ['name'])}
     assert set(won) <= names and not set(lost) & names
 
     # a re-run of the winners changes nothing and allocates nothing more
-    again, recap2, _ = play(sim, netbox, tmp_path, 'guestnet.vsphere.provision', inventory, forks=10, provision_wait_timeout=0,
-                            guestnet_hosts=','.join(won))
+    again, recap2 = play(sim, netbox, tmp_path, 'guestnet.vsphere.provision', inventory, forks=10, provision_wait_timeout=0,
+                         guestnet_hosts=','.join(won))[:2]
     assert again.ok and all(recap2[host] == {'changed': 0, 'failed': 0} for host in won), again.stdout[-4000:]
     assert sorted(item['address'] for item in addresses_in(netbox)) == sorted(item['address'] for item in allocated)
 
     # decommission releases their addresses in NetBox
-    gone, recap3, _ = play(sim, netbox, tmp_path, 'guestnet.vsphere.decommission', inventory, forks=10, guestnet_hosts=','.join(won))
+    gone, recap3 = play(sim, netbox, tmp_path, 'guestnet.vsphere.decommission', inventory, forks=10, guestnet_hosts=','.join(won))[:2]
     assert gone.ok and all(recap3[host]['failed'] == 0 for host in won), gone.stdout[-4000:]
     assert addresses_in(netbox) == []
     held = addresses_in(netbox, 'held_back')          # released, kept from new VMs for the subnet's hold-back
