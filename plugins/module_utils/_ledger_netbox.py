@@ -206,7 +206,7 @@ class NetboxLedger(LedgerBackend):
             self.url = self.url[:-4]
         token = token or os.environ.get('NETBOX_TOKEN')
         if not token or not str(token).strip():
-            raise LedgerError('ledger %s: no NetBox token: set the token option or NETBOX_TOKEN' % self.name)
+            raise LedgerError('ledger %s: no NetBox token: set NETBOX_TOKEN in the environment the modules run in' % self.name)
         token = str(token).strip()
         self.__auth = ('Bearer ' if token.startswith('nbt_') else 'Token ') + token
         self.timeout = timeout
@@ -249,12 +249,12 @@ class NetboxLedger(LedgerBackend):
         except urllib.error.HTTPError as exc:
             status, raw = exc.code, exc.read()
         except ssl.SSLError as exc:
-            raise LedgerError('ledger %s: TLS with NetBox failed (%s); give its CA with SSL_CERT_FILE, or validate_certs: false'
+            raise LedgerError('ledger %s: TLS with NetBox failed (%s); give its CA with SSL_CERT_FILE'
                               % (self.name, exc)) from None
         except (urllib.error.URLError, socket.timeout, OSError) as exc:
             reason = getattr(exc, 'reason', exc)
             if isinstance(reason, ssl.SSLError):
-                raise LedgerError('ledger %s: TLS with NetBox failed (%s); give its CA with SSL_CERT_FILE, or validate_certs: false'
+                raise LedgerError('ledger %s: TLS with NetBox failed (%s); give its CA with SSL_CERT_FILE'
                                   % (self.name, reason)) from None
             raise LedgerError('ledger %s: NetBox does not answer (%s: %s); check the URL and that NetBox runs'
                               % (self.name, what, reason)) from None
@@ -264,7 +264,7 @@ class NetboxLedger(LedgerBackend):
             decoded = raw[:200].decode('utf-8', 'replace')
         if status in (401, 403) and status not in ok:
             detail = decoded.get('detail') if isinstance(decoded, dict) else decoded
-            raise LedgerError('ledger %s: NetBox refused the token (HTTP %d on %s: %s); check the token option or NETBOX_TOKEN, and that '
+            raise LedgerError('ledger %s: NetBox refused the token (HTTP %d on %s: %s); check NETBOX_TOKEN, and that '
                               'the token may %s' % (self.name, status, what, detail, 'write (write_enabled)' if method != 'GET' else 'read IPAM'))
         if status not in ok:
             raise LedgerError('ledger %s: NetBox answered HTTP %d to %s: %s' % (self.name, status, what, self._detail(decoded)))
