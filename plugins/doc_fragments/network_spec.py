@@ -176,7 +176,7 @@ options:
       - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
       - The URL of a NetBox instead (V(https://netbox.example.com)) makes NetBox the ledger, for AWX and for teams
         sharing subnets - the subnets are NetBox prefixes and the addresses NetBox ip-addresses, handed out by NetBox's
-        own atomic allocation. Its API token comes from E(NETBOX_TOKEN), never from an option shown in results. See the
-        subnet ledger guide for where everything is in NetBox.
+        own atomic allocation. Its API token is O(ledger_token), by default E(NETBOX_TOKEN). See the subnet ledger guide for
+        where everything is in NetBox.
     type: path
 '''

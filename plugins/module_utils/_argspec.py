@@ -5,6 +5,7 @@
 """Argument specs shared by the modules; each pairs with a doc fragment. PRIVATE to the collection.
 
 connection_argument_spec <-> doc_fragments/connection.py
+ledger_connection_argument_spec <-> doc_fragments/ledger_connection.py
 vm_selector_argument_spec <-> doc_fragments/vm_selector.py
 """
 
@@ -54,8 +55,16 @@ def vm_selector_one_of() -> List[List[str]]:
     return [list(VM_SELECTORS)]
 
 
+def ledger_connection_argument_spec() -> Dict[str, Any]:
+    """How a NetBox ledger is reached: its token (no_log; NETBOX_TOKEN) and TLS check; every module with ``ledger``."""
+    return dict(
+        ledger_token=dict(type='str', no_log=True, fallback=(env_fallback, ['NETBOX_TOKEN'])),
+        ledger_validate_certs=dict(type='bool', default=True),
+    )
+
+
 def network_spec_argument_spec() -> Dict[str, Any]:
-    """The `network` and `ledger` options (doc_fragments/network_spec.py). Ansible checks the structure and types;
+    """The `network` and `ledger` options (doc_fragments/network_spec.py, doc_fragments/ledger_connection.py). Ansible checks the structure and types;
     _spec.parse_network_spec and the resolver check the meaning (one rule, one place)."""
     route = dict(to=dict(type='str', required=True), via=dict(type='str', required=True), metric=dict(type='int'))
     interface = dict(
@@ -82,7 +91,7 @@ def network_spec_argument_spec() -> Dict[str, Any]:
         search_domains=dict(type='list', elements='str'),
         disabled=dict(type='bool', default=False),
         interfaces=dict(type='list', elements='dict', options=interface),
-    )), ledger=dict(type='path'))
+    )), ledger=dict(type='path'), **ledger_connection_argument_spec())
 
 
 def nic_argument_spec() -> Dict[str, Any]:
@@ -173,6 +182,7 @@ def bootstrap_argument_spec(provider_required: bool = True) -> Dict[str, Any]:
 def subnet_sync_argument_spec() -> Dict[str, Any]:
     return dict(
         ledger=dict(type='path'),
+        **ledger_connection_argument_spec(),
         datacenter=dict(type='str'),
         subnets=dict(type='list', elements='dict', options=dict(
             name=dict(type='str', required=True),

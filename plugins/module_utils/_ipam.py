@@ -78,12 +78,13 @@ def _needs_allocation(iface: InterfaceSpec, subnet: Subnet) -> bool:
 
 
 def plan_subnets(ledger: LedgerBackend, spec: NetworkSpec, *, vm_uuid: str, networks: Mapping[str, Optional[str]],
-                 dry_run: bool) -> SubnetPlan:
+                 dry_run: bool, vm_name: Optional[str] = None) -> SubnetPlan:
     """Allocate (or find) the address of every subnet interface and collect its subnet's settings.
 
     ``networks``: interface name -> moid of the port group its spec names (None: the interface names none, so its
     NIC goes on the subnet's primary port group). A named port group must reach the subnet (primary or additional).
-    ``dry_run`` (check mode) reports new allocations without keeping them.
+    ``dry_run`` (check mode) reports new allocations without keeping them. ``vm_name`` labels the addresses (the owner
+    is ``vm_uuid``).
     """
     plan = SubnetPlan(ledger=ledger.name)
     for index, iface in subnet_interfaces(spec):
@@ -99,7 +100,7 @@ def plan_subnets(ledger: LedgerBackend, spec: NetworkSpec, *, vm_uuid: str, netw
             raise SpecError(path + '.subnet', iface.subnet, 'has no port group in ledger %s; give the interface a network' % ledger.name)
         addresses: Tuple[str, ...] = ()
         if _needs_allocation(iface, subnet):
-            allocation = ledger.allocate(subnet.name, vm_uuid, iface.name, portgroup=portgroup, dry_run=dry_run)
+            allocation = ledger.allocate(subnet.name, vm_uuid, iface.name, portgroup=portgroup, vm_name=vm_name, dry_run=dry_run)
             addresses = (allocation.address,)
             plan.allocations.append(dict(interface=iface.name, subnet=subnet.name, address=allocation.address, changed=allocation.changed))
         plan.defaults[iface.name] = subnet_settings(subnet, addresses)
@@ -125,7 +126,8 @@ def with_subnet_networks(spec: NetworkSpec, plan: SubnetPlan, catalog: NetworkCa
     return replace(spec, interfaces=tuple(interfaces))
 
 
-def ledger_plan(path: str, spec: NetworkSpec, *, vm_uuid: str, catalog: NetworkCatalog, dry_run: bool) -> Tuple[SubnetPlan, NetworkSpec]:
+def ledger_plan(path: str, spec: NetworkSpec, *, vm_uuid: str, catalog: NetworkCatalog, dry_run: bool,
+                vm_name: Optional[str] = None) -> Tuple[SubnetPlan, NetworkSpec]:
     """plan_subnets on the ledger at ``path``, and the spec with the subnets' port groups filled in.
 
     Modules call it twice: with dry_run=True before anything changes (bad input leaves the ledger alone), then,
@@ -142,5 +144,5 @@ def ledger_plan(path: str, spec: NetworkSpec, *, vm_uuid: str, catalog: NetworkC
                 for index, iface in indexed if iface.network is not None}
     # One transaction for all interfaces: all or nothing, and two interfaces on one subnet see each other's address.
     with open_ledger(path) as ledger, ledger.batch(dry_run=dry_run):
-        plan = plan_subnets(ledger, spec, vm_uuid=vm_uuid, networks=networks, dry_run=False)
+        plan = plan_subnets(ledger, spec, vm_uuid=vm_uuid, networks=networks, dry_run=False, vm_name=vm_name)
     return plan, with_subnet_networks(spec, plan, catalog)

@@ -191,7 +191,7 @@ class Address:
     mac: Optional[str] = None
     portgroup: Optional[str] = None
     last_ip: Optional[str] = None              # RESERVED rows: end of the range
-    note: Optional[str] = None                 # RESERVED rows
+    note: Optional[str] = None                 # RESERVED rows: the note; holders and conflicts: the VM's name, when given
     expires_at: Optional[float] = None         # RESERVED rows
     created_at: float = 0.0
     updated_at: float = 0.0
@@ -668,6 +668,7 @@ class LedgerBackend(abc.ABC):
     """
 
     kind: str = ''                             # a short name of the backend: 'sqlite', 'netbox'
+    connection_options: Tuple[str, ...] = ()   # the options of a LedgerLocation that opening takes (NetBox: token, ...)
     locations: str = ''                        # what its locations look like, for the message about one nobody takes
     name: str = '(unnamed ledger)'             # what messages call this ledger (the SQLite file's path, a URL)
 
@@ -805,14 +806,17 @@ class LedgerBackend(abc.ABC):
 
     @abc.abstractmethod
     def allocate(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
-                 portgroup: Optional[str] = None, dry_run: bool = False) -> Allocation:
+                 portgroup: Optional[str] = None, vm_name: Optional[str] = None, dry_run: bool = False) -> Allocation:
         """The owner's address in the subnet, allocating one (or ``ip``) when it has none; atomic and idempotent.
 
         Reuses, in order, the owner's allocated, fixed or observed address there (an observed one becomes allocated);
         a new one follows the subnet's direction and skips the gateway, active reservations, held-back addresses and
         every held one. ``ip`` asks for that address (a reserved or held-back one is fine, the gateway and another
         owner's are not). A new allocation releases the owner's allocation of the same family in another subnet
-        (``Allocation.replaced``). LedgerError when ``portgroup`` does not reach the subnet; SubnetExhaustedError."""
+        (``Allocation.replaced``). LedgerError when ``portgroup`` does not reach the subnet; SubnetExhaustedError.
+
+        ``vm_name`` labels the address for people (``Address.note``; NetBox shows it in the ip-address's description).
+        The owner is the UUID alone: a call with another name relabels the address and is not a change."""
 
     @abc.abstractmethod
     def release(self, vm_uuid: str, interface: str, subnet: Optional[str] = None, *, dry_run: bool = False) -> List[Address]:
@@ -829,17 +833,19 @@ class LedgerBackend(abc.ABC):
         rows that changed since are left alone (reclaim). LedgerError for a row of another kind."""
 
     @abc.abstractmethod
-    def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None,
-                     portgroup: Optional[str] = None, mac: Optional[str] = None, dry_run: bool = False) -> Address:
+    def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None, portgroup: Optional[str] = None,
+                     mac: Optional[str] = None, vm_name: Optional[str] = None, dry_run: bool = False) -> Address:
         """Record an address set by hand on a VM that cannot report it (no VMware Tools). It must be in a subnet
-        (reachable from ``portgroup``) and free or already this VM's; an observed row of it becomes fixed."""
+        (reachable from ``portgroup``) and free or already this VM's; an observed row of it becomes fixed. ``vm_name``:
+        as for ``allocate``."""
 
     @abc.abstractmethod
     def replace_observed(self, vm_uuid: str, records: Iterable[Union[ObservedAddress, Mapping[str, Any]]], *,
-                         dry_run: bool = False) -> ObservationResult:
+                         vm_name: Optional[str] = None, dry_run: bool = False) -> ObservationResult:
         """Replace the VM's observed addresses with what it reports now; never touches fixed or allocated ones. An
         address another VM holds becomes a ``conflict`` row, never an overwrite; IPs in no reachable range are
-        ``unmatched``; ``changed`` only when the VM's observed and conflict rows really changed."""
+        ``unmatched``; ``changed`` only when the VM's observed and conflict rows really changed. ``vm_name`` labels the
+        VM's observed and conflict rows (as for ``allocate``)."""
 
     @abc.abstractmethod
     def addresses(self, subnet: Optional[str] = None, vm_uuid: Optional[str] = None) -> List[Address]:
@@ -851,9 +857,9 @@ class LedgerBackend(abc.ABC):
         """Size, used, free and per-kind counts of one subnet or of every subnet (by name)."""
 
     def subnet_defaults(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
-                        portgroup: Optional[str] = None, dry_run: bool = False) -> SubnetDefaults:
+                        portgroup: Optional[str] = None, vm_name: Optional[str] = None, dry_run: bool = False) -> SubnetDefaults:
         """What the resolver needs for one interface: its address (allocated if needed) and the subnet's settings."""
-        allocation = self.allocate(subnet, vm_uuid, interface, ip=ip, portgroup=portgroup, dry_run=dry_run)
+        allocation = self.allocate(subnet, vm_uuid, interface, ip=ip, portgroup=portgroup, vm_name=vm_name, dry_run=dry_run)
         return subnet_settings(self.get_subnet(subnet), (allocation.address,))
 
 
@@ -1249,7 +1255,7 @@ class SqliteLedger(LedgerBackend):
     # ----- addresses -----
 
     def allocate(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
-                 portgroup: Optional[str] = None, dry_run: bool = False) -> Allocation:
+                 portgroup: Optional[str] = None, vm_name: Optional[str] = None, dry_run: bool = False) -> Allocation:
         """The owner's address in the subnet; a new one when it has none there.
 
         Reuses, in order, the owner's allocated, fixed, or observed address in the subnet (an observed one
@@ -1270,16 +1276,18 @@ class SqliteLedger(LedgerBackend):
                                         (subnet, vm_uuid, interface) + HOLDER_KINDS), key=lambda row: HOLDER_KINDS.index(row['kind']))
             reuse = next((row for row in owned if requested is None or row['ip'] == str(requested)), None)
             if reuse is not None and reuse['kind'] in (ALLOCATED, FIXED):
+                self._label(conn, reuse, vm_name)
                 return self._allocation(target, reuse['ip'], vm_uuid, interface, reuse['kind'], changed=False, dry_run=dry_run)
             previous = conn.execute('SELECT * FROM addresses WHERE vm_uuid = ? AND interface = ? AND family = ? AND kind = ?',
                                     (vm_uuid, interface, target.network.version, ALLOCATED)).fetchone()
             replaced = self._free(conn, [previous], now)[0] if previous is not None else None
             if reuse is not None:
-                conn.execute('UPDATE addresses SET kind = ?, updated_at = ? WHERE id = ?', (ALLOCATED, now, reuse['id']))
+                conn.execute('UPDATE addresses SET kind = ?, note = coalesce(?, note), updated_at = ? WHERE id = ?',
+                             (ALLOCATED, vm_name, now, reuse['id']))
                 chosen = reuse['ip']
             else:
                 picked = requested if requested is not None else self._pick(conn, target, now)
-                self._insert(conn, subnet, picked, ALLOCATED, vm_uuid, interface, None, portgroup, now)
+                self._insert(conn, subnet, picked, ALLOCATED, vm_uuid, interface, None, portgroup, now, vm_name)
                 chosen = str(picked)
             return self._allocation(target, chosen, vm_uuid, interface, ALLOCATED, changed=True, dry_run=dry_run, replaced=replaced)
 
@@ -1296,6 +1304,12 @@ class SqliteLedger(LedgerBackend):
             raise LedgerError('subnet %s of ledger %s: ip %s is its gateway' % (subnet.name, self.name, wanted))
         self._check_holder(conn, subnet.name, str(wanted), vm_uuid, interface)
         return wanted
+
+    @staticmethod
+    def _label(conn: sqlite3.Connection, row: sqlite3.Row, vm_name: Optional[str]) -> None:
+        """Relabel a row of the owner with the VM's current name; written only when it differs (a no-op writes nothing)."""
+        if vm_name is not None and row['note'] != vm_name:
+            conn.execute('UPDATE addresses SET note = ? WHERE id = ?', (vm_name, row['id']))
 
     @staticmethod
     def _holder(conn: sqlite3.Connection, subnet: str, ip: str) -> Optional[sqlite3.Row]:
@@ -1377,8 +1391,8 @@ class SqliteLedger(LedgerBackend):
                     rows.setdefault(row['id'], row)
             return self._free(conn, list(rows.values()), self._clock())
 
-    def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None,
-                     portgroup: Optional[str] = None, mac: Optional[str] = None, dry_run: bool = False) -> Address:
+    def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None, portgroup: Optional[str] = None,
+                     mac: Optional[str] = None, vm_name: Optional[str] = None, dry_run: bool = False) -> Address:
         """Like Cloudpods' sync-fix-nics: the IP must be in a subnet reachable from ``portgroup`` and free or already
         this VM's (a reserved or held-back address is fine: a person said so). An observed row becomes fixed."""
         with self._transaction(write=True, commit=not dry_run) as conn:
@@ -1393,14 +1407,15 @@ class SqliteLedger(LedgerBackend):
                 raise LedgerError('subnet %s of ledger %s: fixed address %s is its gateway' % (target.name, self.name, address))
             holder = self._check_holder(conn, target.name, str(address), vm_uuid)
             if holder is None:
-                return self._row(conn, self._insert(conn, target.name, address, FIXED, vm_uuid, interface, _mac(mac), portgroup, now))
+                return self._row(conn, self._insert(conn, target.name, address, FIXED, vm_uuid, interface, _mac(mac), portgroup, now, vm_name))
             if holder['kind'] == OBSERVED:
                 conn.execute('UPDATE addresses SET kind = ?, interface = ?, mac = coalesce(?, mac), updated_at = ? WHERE id = ?',
                              (FIXED, interface, _mac(mac), now, holder['id']))
+            self._label(conn, holder, vm_name)
             return self._row(conn, holder['id'])
 
     def replace_observed(self, vm_uuid: str, records: Iterable[Union[ObservedAddress, Mapping[str, Any]]], *,
-                         dry_run: bool = False) -> ObservationResult:
+                         vm_name: Optional[str] = None, dry_run: bool = False) -> ObservationResult:
         """An address held by another VM becomes a ``conflict`` row (never an overwrite). Observations of an address
         this VM already holds (allocated, fixed) just confirm it. IPs outside every reachable range are ``unmatched``."""
         recorded: List[Address] = []
@@ -1419,7 +1434,7 @@ class SqliteLedger(LedgerBackend):
                 if target is None or not target.in_range(address):
                     unmatched.append(str(address))
                     continue
-                row_id = self._observe(conn, target.name, address, vm_uuid, item, now)
+                row_id = self._observe(conn, target.name, address, vm_uuid, item, now, vm_name)
                 kept_ids.add(row_id)
                 row = self._row(conn, row_id)
                 (conflicts if row.kind == CONFLICT else recorded).append(row)
@@ -1429,19 +1444,22 @@ class SqliteLedger(LedgerBackend):
         changed = {tuple(row[key] for key in signature) for row in old_rows} != {tuple(row[key] for key in signature) for row in new_rows}
         return ObservationResult(tuple(recorded), tuple(conflicts), tuple(removed), tuple(unmatched), changed)
 
-    def _observe(self, conn: sqlite3.Connection, subnet: str, address: IPAddress, vm_uuid: str, item: ObservedAddress, now: float) -> int:
+    def _observe(self, conn: sqlite3.Connection, subnet: str, address: IPAddress, vm_uuid: str, item: ObservedAddress, now: float,
+                 vm_name: Optional[str]) -> int:
         """Record one observation; returns the id of the row that now represents it."""
         holder = self._holder(conn, subnet, str(address))
         if holder is not None and holder['vm_uuid'] == vm_uuid:   # same VM, maybe another NIC name: not a conflict
+            self._label(conn, holder, vm_name)
             if holder['kind'] != OBSERVED:
                 return int(holder['id'])   # allocated or fixed: the observation confirms it
             row_id = holder['id']
         else:
             kind = OBSERVED if holder is None else CONFLICT
-            existing = conn.execute('SELECT id FROM addresses WHERE subnet = ? AND ip = ? AND vm_uuid = ? AND interface = ? AND kind = ?',
+            existing = conn.execute('SELECT id, note FROM addresses WHERE subnet = ? AND ip = ? AND vm_uuid = ? AND interface = ? AND kind = ?',
                                     (subnet, str(address), vm_uuid, item.interface, kind)).fetchone()
             if existing is None:
-                return self._insert(conn, subnet, address, kind, vm_uuid, item.interface, _mac(item.mac), item.portgroup, now)
+                return self._insert(conn, subnet, address, kind, vm_uuid, item.interface, _mac(item.mac), item.portgroup, now, vm_name)
+            self._label(conn, existing, vm_name)
             row_id = existing['id']
         # Only a real change is written: a sync that finds nothing new leaves the file as it was.
         conn.execute('UPDATE addresses SET interface = ?, mac = ?, portgroup = ?, updated_at = ? '
@@ -1451,12 +1469,12 @@ class SqliteLedger(LedgerBackend):
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, subnet: str, address: IPAddress, kind: str, vm_uuid: str, interface: str,
-                mac: Optional[str], portgroup: Optional[str], now: float) -> int:
+                mac: Optional[str], portgroup: Optional[str], now: float, vm_name: Optional[str] = None) -> int:
         if kind in HOLDER_KINDS:   # in use now, so no longer held back
             conn.execute('DELETE FROM held_back WHERE subnet = ? AND ip = ?', (subnet, str(address)))
-        cursor = conn.execute('INSERT INTO addresses (subnet, ip, family, kind, vm_uuid, interface, mac, portgroup, created_at, updated_at) '
-                              'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                              (subnet, str(address), address.version, kind, vm_uuid, interface, mac, portgroup, now, now))
+        cursor = conn.execute('INSERT INTO addresses (subnet, ip, family, kind, vm_uuid, interface, mac, portgroup, note, created_at, updated_at) '
+                              'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                              (subnet, str(address), address.version, kind, vm_uuid, interface, mac, portgroup, vm_name, now, now))
         return int(cursor.lastrowid or 0)
 
     @staticmethod

@@ -4,8 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Which backend keeps the ledger at a location, and what callers do with a location. PRIVATE to the collection.
 
-A location is what the modules' ``ledger`` option holds (None or empty: ``default_ledger_path()``). Callers use only
-these functions and the ``LedgerBackend`` that ``open_ledger`` returns, never a backend class::
+A location is what the modules' ``ledger`` option holds (None or empty: ``default_ledger_path()``); ``ledger_location``
+makes it from the module's options, a ``LedgerLocation``: a str that also carries what opening it takes besides (the
+``ledger_token`` and ``ledger_validate_certs`` options), which every function below passes to the backend that takes the
+location. Callers use only these functions and the ``LedgerBackend`` that ``open_ledger`` returns, never a backend class::
 
     check_writable(location)                   # preflight, before anything changes on vCenter
     if not ledger_exists(location): ...         # opening would create an empty ledger
@@ -28,7 +30,7 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-from typing import Any, Optional, Tuple, Type
+from typing import Any, Dict, Mapping, Optional, Tuple, Type
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerBackend, LedgerError, SqliteLedger, default_ledger_path
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_netbox import NetboxLedger
@@ -40,8 +42,36 @@ BACKENDS: Tuple[Type[LedgerBackend], ...] = (
 )
 
 
+class LedgerLocation(str):
+    """A ledger location that carries the options opening it takes (``token``, ``validate_certs``). It is the location
+    string: messages, results, diffs and comparisons see the location only, never an option (a token)."""
+
+    options: Dict[str, Any]
+
+    def __new__(cls, location: str, **options: Any) -> 'LedgerLocation':
+        self = super().__new__(cls, location)
+        self.options = {name: value for name, value in options.items() if value is not None}
+        return self
+
+
+def ledger_location(values: Mapping[str, Any]) -> LedgerLocation:
+    """The ledger a module's options name: ``ledger`` (default: ``default_ledger_path()``), with ``ledger_token`` and
+    ``ledger_validate_certs`` for the backend that takes options (NetBox; a file ignores them, so a NETBOX_TOKEN in
+    the environment never stands in the way of a file ledger)."""
+    return LedgerLocation(values.get('ledger') or default_ledger_path(), token=values.get('ledger_token'),
+                          validate_certs=values.get('ledger_validate_certs'))
+
+
 def _location(location: Optional[str]) -> str:
     return location or default_ledger_path()
+
+
+def _options(backend: Type[LedgerBackend], location: Optional[str], given: Mapping[str, Any]) -> Dict[str, Any]:
+    """The options of a LedgerLocation that ``backend`` takes, then ``given`` (the caller's own, which win)."""
+    carried = getattr(location, 'options', None) or {}
+    options = {name: value for name, value in carried.items() if name in backend.connection_options}
+    options.update(given)
+    return options
 
 
 def backend_for(location: Optional[str] = None) -> Type[LedgerBackend]:
@@ -62,15 +92,15 @@ def open_ledger(location: Optional[str] = None, **options: Any) -> LedgerBackend
     ``name``, ``timeout``, ``clock`` and ``rng``; NetBox ``token``, ``validate_certs``, ``timeout`` and ``clock``). Use it as a
     context manager. LedgerError when no backend takes the location, or when it holds something the backend refuses
     (another application's data, a newer schema)."""
-    location = _location(location)
-    return backend_for(location)(location, **options)
+    backend = backend_for(location)
+    return backend(str(_location(location)), **_options(backend, location, options))
 
 
 def check_writable(location: Optional[str] = None, **options: Any) -> None:
     """Preflight: LedgerError (naming the location) unless changes to the ledger at ``location`` could be kept now;
     creates and changes nothing (``LedgerBackend.check_writable``; SQLite takes ``timeout``)."""
-    location = _location(location)
-    backend_for(location).check_writable(location, **options)
+    backend = backend_for(location)
+    backend.check_writable(str(_location(location)), **_options(backend, location, options))
 
 
 def ledger_exists(location: Optional[str] = None) -> bool:

@@ -5,9 +5,10 @@
 """The subnet ledger kept in NetBox (``NetboxLedger``), for AWX and for teams. PRIVATE to the collection.
 
 Its locations are NetBox's URL (``https://netbox.example.com``, ``http://...``); the token is the ``token`` option of
-``open_ledger``/``check_writable``, else the environment variable ``NETBOX_TOKEN`` (netbox.netbox's name; ``NETBOX_API``,
-netbox.netbox's name for the URL, is not read here: the location is the URL). ``validate_certs`` (default true) and
-``timeout`` (seconds per request) are options too; a custom CA bundle works through ``SSL_CERT_FILE``. A v2 token
+``open_ledger``/``check_writable`` (the modules' ``ledger_token``), else the environment variable ``NETBOX_TOKEN``
+(netbox.netbox's name; ``NETBOX_API``, netbox.netbox's name for the URL, is not read here: the location is the URL).
+``validate_certs`` (default true; the modules' ``ledger_validate_certs``) and ``timeout`` (seconds per request) are
+options too; a custom CA bundle works through ``SSL_CERT_FILE``. A v2 token
 (``nbt_...``) is sent as ``Authorization: Bearer``, a v1 token as ``Token``. Only the standard library (urllib, json, ssl):
 modules run on hosts without pynetbox. The token never appears in a message.
 
@@ -24,7 +25,8 @@ Where things are in NetBox (so NetBox users find them where they look):
 - An address is an **ipam.ip-address** tagged ``guestnet`` with the custom fields ``guestnet_subnet``, ``guestnet_kind``
   (``allocated``, ``fixed``, ``observed``, ``held_back``, ``gateway``), ``guestnet_vm_uuid`` (the owner: the VM's
   instance UUID), ``guestnet_interface`` and ``guestnet_record`` (JSON: mac, port group, times, conflicting claims), and a
-  description a person reads in NetBox's UI ("guestnet: allocated to VM <uuid> eth0"). New allocations come from
+  description a person reads in NetBox's UI and finds with its search ("web01 eth0 (guestnet: allocated to VM <uuid>)",
+  the VM's name kept in the record's ``vm_name``; without a name "guestnet: allocated to VM <uuid> eth0"). New allocations come from
   NetBox's own atomic allocation, ``POST /api/ipam/prefixes/{id}/available-ips/`` (NetBox serialises it with a
   PostgreSQL advisory lock); an address asked for by ``ip``, a fixed and an observed one are created as that address,
   under the same lock, refused by NetBox when the address exists (ENFORCE_GLOBAL_UNIQUE, NetBox's default).
@@ -136,6 +138,7 @@ class NetboxLedger(LedgerBackend):
     """The ledger in NetBox, safe for many processes on many machines (see the module doc)."""
 
     kind = 'netbox'
+    connection_options = ('token', 'validate_certs')   # the modules' ledger_token and ledger_validate_certs
     locations = "NetBox's URL (https://netbox.example.com)"
 
     # ----- the location (class side) -----
@@ -206,7 +209,8 @@ class NetboxLedger(LedgerBackend):
             self.url = self.url[:-4]
         token = token or os.environ.get('NETBOX_TOKEN')
         if not token or not str(token).strip():
-            raise LedgerError('ledger %s: no NetBox token: set NETBOX_TOKEN in the environment the modules run in' % self.name)
+            raise LedgerError('ledger %s: no NetBox token: give ledger_token, or set NETBOX_TOKEN in the environment the modules run in'
+                              % self.name)
         token = str(token).strip()
         self.__auth = ('Bearer ' if token.startswith('nbt_') else 'Token ') + token
         self.timeout = timeout
@@ -249,12 +253,12 @@ class NetboxLedger(LedgerBackend):
         except urllib.error.HTTPError as exc:
             status, raw = exc.code, exc.read()
         except ssl.SSLError as exc:
-            raise LedgerError('ledger %s: TLS with NetBox failed (%s); give its CA with SSL_CERT_FILE'
+            raise LedgerError('ledger %s: TLS with NetBox failed (%s); give its CA with SSL_CERT_FILE, or set ledger_validate_certs: false for a lab'
                               % (self.name, exc)) from None
         except (urllib.error.URLError, socket.timeout, OSError) as exc:
             reason = getattr(exc, 'reason', exc)
             if isinstance(reason, ssl.SSLError):
-                raise LedgerError('ledger %s: TLS with NetBox failed (%s); give its CA with SSL_CERT_FILE'
+                raise LedgerError('ledger %s: TLS with NetBox failed (%s); give its CA with SSL_CERT_FILE, or set ledger_validate_certs: false for a lab'
                                   % (self.name, reason)) from None
             raise LedgerError('ledger %s: NetBox does not answer (%s: %s); check the URL and that NetBox runs'
                               % (self.name, what, reason)) from None
@@ -264,7 +268,7 @@ class NetboxLedger(LedgerBackend):
             decoded = raw[:200].decode('utf-8', 'replace')
         if status in (401, 403) and status not in ok:
             detail = decoded.get('detail') if isinstance(decoded, dict) else decoded
-            raise LedgerError('ledger %s: NetBox refused the token (HTTP %d on %s: %s); check NETBOX_TOKEN, and that '
+            raise LedgerError('ledger %s: NetBox refused the token (HTTP %d on %s: %s); check ledger_token (or NETBOX_TOKEN), and that '
                               'the token may %s' % (self.name, status, what, detail, 'write (write_enabled)' if method != 'GET' else 'read IPAM'))
         if status not in ok:
             raise LedgerError('ledger %s: NetBox answered HTTP %d to %s: %s' % (self.name, status, what, self._detail(decoded)))
@@ -512,7 +516,7 @@ class NetboxLedger(LedgerBackend):
         record = self._record_of(obj)
         return Address(subnet=_cf(obj, 'guestnet_subnet'), ip=_host(obj['address']), kind=_cf(obj, 'guestnet_kind'),
                        vm_uuid=_cf(obj, 'guestnet_vm_uuid'), interface=_cf(obj, 'guestnet_interface'), mac=record.get('mac'),
-                       portgroup=record.get('portgroup'), created_at=float(record.get('created_at') or 0.0),
+                       portgroup=record.get('portgroup'), note=record.get('vm_name'), created_at=float(record.get('created_at') or 0.0),
                        updated_at=float(record.get('updated_at') or 0.0))
 
     @staticmethod
@@ -522,7 +526,7 @@ class NetboxLedger(LedgerBackend):
     def _claim_address(self, obj: Mapping[str, Any], claim: Mapping[str, Any]) -> Address:
         return Address(subnet=_cf(obj, 'guestnet_subnet') or claim.get('subnet'), ip=_host(obj['address']), kind=CONFLICT,
                        vm_uuid=claim['vm_uuid'], interface=claim['interface'], mac=claim.get('mac'), portgroup=claim.get('portgroup'),
-                       created_at=float(claim.get('created_at') or 0.0), updated_at=float(claim.get('updated_at') or 0.0))
+                       note=claim.get('vm_name'), created_at=float(claim.get('created_at') or 0.0), updated_at=float(claim.get('updated_at') or 0.0))
 
     def _conflicted(self) -> List[Dict[str, Any]]:
         if not self._ready:
@@ -530,17 +534,23 @@ class NetboxLedger(LedgerBackend):
         return sorted(self._list('ip', {'tag': CONFLICT_TAG}), key=lambda obj: obj['id'])
 
     @staticmethod
-    def _describe(kind: str, vm_uuid: Optional[str], interface: Optional[str], extra: str = '') -> str:
+    def _describe(kind: str, vm_uuid: Optional[str], interface: Optional[str], vm_name: Optional[str] = None) -> str:
+        """The ip-address's description, what NetBox's lists and search show: the VM's name and interface first."""
         verb = {ALLOCATED: 'allocated to', FIXED: 'fixed on', OBSERVED: 'observed on'}.get(kind, kind)
-        return ('guestnet: %s VM %s %s%s' % (verb, vm_uuid, interface, extra))[:200]
+        if vm_name:
+            return ('%s %s (guestnet: %s VM %s)' % (vm_name, interface, verb, vm_uuid))[:200]
+        return ('guestnet: %s VM %s %s' % (verb, vm_uuid, interface))[:200]
 
     def _holder_body(self, subnet: Subnet, kind: str, vm_uuid: str, interface: str, mac: Optional[str], portgroup: Optional[str],
-                     now: float, record: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+                     now: float, record: Optional[Dict[str, Any]] = None, vm_name: Optional[str] = None) -> Dict[str, Any]:
         record = dict(record or {})
         record.pop('released_at', None)
         record.update(mac=mac, portgroup=portgroup, updated_at=now)
         record.setdefault('created_at', now)
-        return {'status': 'active', 'description': self._describe(kind, vm_uuid, interface), 'tags': [{'name': TAG}],
+        if vm_name is not None:
+            record['vm_name'] = vm_name
+        description = self._describe(kind, vm_uuid, interface, record.get('vm_name'))
+        return {'status': 'active', 'description': description, 'tags': [{'name': TAG}],
                 'custom_fields': {'guestnet_subnet': subnet.name, 'guestnet_kind': kind, 'guestnet_vm_uuid': vm_uuid,
                                   'guestnet_interface': interface, 'guestnet_record': record}}
 
@@ -859,8 +869,18 @@ class NetboxLedger(LedgerBackend):
             raise LedgerError('subnet %s of ledger %s: %s is already %s %s' % (subnet.name, self.name, ip, verb, self._address(holder).owner))
         return holder
 
+    def _label(self, obj: Mapping[str, Any], vm_name: Optional[str], dry_run: bool) -> Dict[str, Any]:
+        """Our ip-address relabelled with the VM's current name: one PATCH, only when the name differs (never in a dry run)."""
+        record = self._record_of(obj)
+        if vm_name is None or dry_run or record.get('vm_name') == vm_name:
+            return dict(obj)
+        record['vm_name'] = vm_name
+        description = self._describe(_cf(obj, 'guestnet_kind'), _cf(obj, 'guestnet_vm_uuid'), _cf(obj, 'guestnet_interface'), vm_name)
+        return self._patch('ip', obj, {'description': description, 'custom_fields': {'guestnet_record': record}},
+                           what='ip-address %s' % obj['address'])
+
     def allocate(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
-                 portgroup: Optional[str] = None, dry_run: bool = False) -> Allocation:
+                 portgroup: Optional[str] = None, vm_name: Optional[str] = None, dry_run: bool = False) -> Allocation:
         with self._change(dry_run):
             vm_uuid, interface = _text(vm_uuid, 'vm_uuid'), _text(interface, 'interface')
             now = self._clock()
@@ -882,6 +902,7 @@ class NetboxLedger(LedgerBackend):
                            key=lambda obj: HOLDER_KINDS.index(_cf(obj, 'guestnet_kind')))
             reuse = next((obj for obj in owned if requested is None or _host(obj['address']) == requested), None)
             if reuse is not None and _cf(reuse, 'guestnet_kind') in (ALLOCATED, FIXED):
+                self._label(reuse, vm_name, dry_run)
                 return self._allocation(target, _host(reuse['address']), vm_uuid, interface, _cf(reuse, 'guestnet_kind'), changed=False,
                                         dry_run=dry_run)
             previous = next((obj for obj in mine if _cf(obj, 'guestnet_kind') == ALLOCATED
@@ -892,11 +913,11 @@ class NetboxLedger(LedgerBackend):
                     return self._allocation(target, preview, vm_uuid, interface, ALLOCATED, changed=True, dry_run=True,
                                             replaced=None if previous is None else self._address(previous))
             replaced = self._free(self._subnet_map(), [previous], now)[0] if previous is not None else None
-            body = self._holder_body(target, ALLOCATED, vm_uuid, interface, None, portgroup, now)
-            what = 'address for VM %s %s in subnet %s' % (vm_uuid, interface, subnet)
+            body = self._holder_body(target, ALLOCATED, vm_uuid, interface, None, portgroup, now, vm_name=vm_name)
+            what = 'address for VM %s %s in subnet %s' % (vm_name or vm_uuid, interface, subnet)
             if reuse is not None:
                 body = self._holder_body(target, ALLOCATED, vm_uuid, interface, self._record_of(reuse).get('mac'), portgroup
-                                         or self._record_of(reuse).get('portgroup'), now, self._record_of(reuse))
+                                         or self._record_of(reuse).get('portgroup'), now, self._record_of(reuse), vm_name=vm_name)
                 self._patch('ip', reuse, body, what=what)
                 chosen = _host(reuse['address'])
             elif requested is not None:
@@ -985,8 +1006,8 @@ class NetboxLedger(LedgerBackend):
                         chosen.setdefault(obj['id'], obj)
             return self._free(self._subnet_map(), list(chosen.values()), self._clock()) if chosen else []
 
-    def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None,
-                     portgroup: Optional[str] = None, mac: Optional[str] = None, dry_run: bool = False) -> Address:
+    def record_fixed(self, ip: str, vm_uuid: str, interface: str, *, subnet: Optional[str] = None, portgroup: Optional[str] = None,
+                     mac: Optional[str] = None, vm_name: Optional[str] = None, dry_run: bool = False) -> Address:
         with self._change(dry_run):
             vm_uuid, interface = _text(vm_uuid, 'vm_uuid'), _text(interface, 'interface')
             address = _parse_ip(ip, 'fixed address of VM %s' % vm_uuid)
@@ -1000,13 +1021,13 @@ class NetboxLedger(LedgerBackend):
             holder = self._check_holder(target, str(address), vm_uuid)
             what = 'fixed address %s of VM %s' % (address, vm_uuid)
             if holder is None:
-                body = self._holder_body(target, FIXED, vm_uuid, interface, _mac(mac), portgroup, now)
+                body = self._holder_body(target, FIXED, vm_uuid, interface, _mac(mac), portgroup, now, vm_name=vm_name)
                 return self._address(self._take(target, str(address), body, what))
             if _cf(holder, 'guestnet_kind') == OBSERVED:
                 record = self._record_of(holder)
                 holder = self._patch('ip', holder, self._holder_body(target, FIXED, vm_uuid, interface, _mac(mac) or record.get('mac'),
-                                                                     record.get('portgroup'), now, record), what=what)
-            return self._address(holder)
+                                                                     record.get('portgroup'), now, record, vm_name=vm_name), what=what)
+            return self._address(self._label(holder, vm_name, dry_run))
 
     def _set_claims(self, obj: Mapping[str, Any], claims: List[Dict[str, Any]]) -> Dict[str, Any]:
         record = self._record_of(obj)
@@ -1017,7 +1038,7 @@ class NetboxLedger(LedgerBackend):
         return self._patch('ip', obj, {'tags': tags, 'custom_fields': {'guestnet_record': record}}, what='ip-address %s' % obj['address'])
 
     def replace_observed(self, vm_uuid: str, records: Iterable[Union[ObservedAddress, Mapping[str, Any]]], *,
-                         dry_run: bool = False) -> ObservationResult:
+                         vm_name: Optional[str] = None, dry_run: bool = False) -> ObservationResult:
         recorded: List[Address] = []
         conflicts: List[Address] = []
         unmatched: List[str] = []
@@ -1043,7 +1064,7 @@ class NetboxLedger(LedgerBackend):
                 if target is None or not target.in_range(address):
                     unmatched.append(str(address))
                     continue
-                row = self._observe(target, str(address), vm_uuid, item, now, kept_ids, kept_claims)
+                row = self._observe(target, str(address), vm_uuid, item, now, kept_ids, kept_claims, vm_name, dry_run)
                 (conflicts if row.kind == CONFLICT else recorded).append(row)
             self._free(subnets, [obj for obj_id, obj in old_observed.items() if obj_id not in kept_ids], now)
             removed = [self._address(obj) for obj_id, obj in old_observed.items() if obj_id not in kept_ids]
@@ -1056,31 +1077,33 @@ class NetboxLedger(LedgerBackend):
             after = {tuple(getattr(row, key) for key in signature) for row in recorded + conflicts if row.kind in (OBSERVED, CONFLICT)}
         return ObservationResult(tuple(recorded), tuple(conflicts), tuple(removed), tuple(unmatched), before != after)
 
-    def _observe(self, subnet: Subnet, ip: str, vm_uuid: str, item: ObservedAddress, now: float, kept_ids: set, kept_claims: set) -> Address:
+    def _observe(self, subnet: Subnet, ip: str, vm_uuid: str, item: ObservedAddress, now: float, kept_ids: set, kept_claims: set,
+                 vm_name: Optional[str], dry_run: bool) -> Address:
         holder = self._holder(subnet, ip)
         mac = _mac(item.mac)
         if holder is not None and _cf(holder, 'guestnet_vm_uuid') == vm_uuid:
             kept_ids.add(holder['id'])
             if _cf(holder, 'guestnet_kind') != OBSERVED:
-                return self._address(holder)
+                return self._address(self._label(holder, vm_name, dry_run))
             record = self._record_of(holder)
             if (_cf(holder, 'guestnet_interface'), record.get('mac'), record.get('portgroup')) != (item.interface, mac, item.portgroup):
-                holder = self._patch('ip', holder, self._holder_body(subnet, OBSERVED, vm_uuid, item.interface, mac, item.portgroup, now, record),
-                                     what='observed address %s of VM %s' % (ip, vm_uuid))
-            return self._address(holder)
+                holder = self._patch('ip', holder, self._holder_body(subnet, OBSERVED, vm_uuid, item.interface, mac, item.portgroup, now, record,
+                                                                     vm_name=vm_name), what='observed address %s of VM %s' % (ip, vm_uuid))
+            return self._address(self._label(holder, vm_name, dry_run))
         if holder is None:
             foreign = [obj for obj in self._at(subnet, ip) if _cf(obj, 'guestnet_kind') != HELD_BACK]
             if not foreign:
-                obj = self._take(subnet, ip, self._holder_body(subnet, OBSERVED, vm_uuid, item.interface, mac, item.portgroup, now),
-                                 'observed address %s of VM %s' % (ip, vm_uuid))
+                obj = self._take(subnet, ip, self._holder_body(subnet, OBSERVED, vm_uuid, item.interface, mac, item.portgroup, now,
+                                                               vm_name=vm_name), 'observed address %s of VM %s' % (ip, vm_uuid))
                 kept_ids.add(obj['id'])
                 return self._address(obj)
             holder = foreign[0]   # an address NetBox has that guestnet does not hold: a conflict too
         claims = self._claims(holder)
         claim = next((other for other in claims if other['vm_uuid'] == vm_uuid and other['interface'] == item.interface), None)
         new = {'vm_uuid': vm_uuid, 'interface': item.interface, 'mac': mac, 'portgroup': item.portgroup, 'subnet': subnet.name,
+               'vm_name': vm_name if vm_name is not None else (claim or {}).get('vm_name'),
                'created_at': claim['created_at'] if claim else now, 'updated_at': now}
-        if claim is None or (claim.get('mac'), claim.get('portgroup')) != (mac, item.portgroup):
+        if claim is None or (claim.get('mac'), claim.get('portgroup'), claim.get('vm_name')) != (mac, item.portgroup, new['vm_name']):
             holder = self._set_claims(holder, [other for other in claims if other is not claim] + [new])
         else:
             new = claim

@@ -53,6 +53,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._bootstrap import
 from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, LedgerRaced, StepError, StepResult
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import SubnetPlan, check_ledger_path, ledger_plan
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import default_ledger_path
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import ledger_location
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import CLOUD_INIT, LINUX_PREP, PROVIDERS, SYSPREP, VAPP_CONFIG, NetworkSpec
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import IncompleteCatalog, NetworkCatalog, ObservedNic
 from ansible_collections.guestnet.vsphere.plugins.module_utils._power import HARD, POWERED_OFF, PowerError
@@ -86,7 +87,7 @@ class BootstrapRequest:
         options = provider_options(provider, {name: values.get(name) for name in PROVIDERS})
         spec = spec if spec is not None else parse_network_spec(values.get('network'))
         check_capabilities(spec, provider)
-        ledger = values.get('ledger') or default_ledger_path()
+        ledger = ledger_location(values)
         check_ledger_path(spec, ledger)
         if provider == VAPP_CONFIG:
             check_vapp_request(options.get('properties') or [])
@@ -183,10 +184,12 @@ def plan(ctx: Context, request: BootstrapRequest, subject: Subject, catalog_sour
         ctx.warn(warning)
     catalog = catalog_source(False)
     try:
-        subnet_plan, spec = ledger_plan(request.ledger, request.spec, vm_uuid=subject.owner, catalog=catalog, dry_run=dry_run)
+        subnet_plan, spec = ledger_plan(request.ledger, request.spec, vm_uuid=subject.owner, catalog=catalog, dry_run=dry_run,
+                                        vm_name=subject.name)
     except IncompleteCatalog:
         catalog = catalog_source(True)
-        subnet_plan, spec = ledger_plan(request.ledger, request.spec, vm_uuid=subject.owner, catalog=catalog, dry_run=dry_run)
+        subnet_plan, spec = ledger_plan(request.ledger, request.spec, vm_uuid=subject.owner, catalog=catalog, dry_run=dry_run,
+                                        vm_name=subject.name)
     macs = match_nics(spec, subject.nics, provider=provider, vm_name=subject.name)
     global_dns = provider != CLOUD_INIT or options['use_global_nameservers_as_default']
     global_search = provider != CLOUD_INIT or options['use_global_search_domains_as_default']
@@ -258,7 +261,8 @@ def commit_subnets(planned: BootstrapPlan) -> None:
     if not planned.subnet_plan.changed:
         return
     request, subject = planned.request, planned.subject
-    committed, dummy = ledger_plan(request.ledger, request.spec, vm_uuid=subject.owner, catalog=planned.catalog, dry_run=False)
+    committed, dummy = ledger_plan(request.ledger, request.spec, vm_uuid=subject.owner, catalog=planned.catalog, dry_run=False,
+                                   vm_name=subject.name)
     if committed.defaults != planned.subnet_plan.defaults:
         raise LedgerRaced('the subnet ledger handed an address this run had planned for VM %s to another VM meanwhile; nothing was changed '
                           'on the VM: run again (it keeps %s)' % (subject.name, ', '.join(item['address'] for item in committed.allocations)))

@@ -45,7 +45,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._deploy import (
 from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, StepError, StepResult
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import require_ledger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerError, default_ledger_path
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import check_writable, ledger_exists, open_ledger
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import check_writable, ledger_exists, ledger_location, open_ledger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import NetworkCatalog
 from ansible_collections.guestnet.vsphere.plugins.module_utils._subnet_sync import placement as subnet_placement
@@ -126,7 +126,7 @@ class DeployRequest:
             bios_uuid=normalize_uuid(values['bios_uuid'], 'bios_uuid') if values.get('bios_uuid') else None,
             cluster=values.get('cluster') or None, host=values.get('host') or None, resource_pool=values.get('resource_pool') or None,
             datastore=values.get('datastore') or None, subnets=tuple(dict.fromkeys(values.get('subnets') or ())),
-            ledger=values.get('ledger') or default_ledger_path(), adopt=bool(values.get('adopt')), timeout=timeout)
+            ledger=ledger_location(values), adopt=bool(values.get('adopt')), timeout=timeout)
 
     def selector(self) -> Selector:
         return Selector(name=self.name, datacenter=self.datacenter, folder=self.folder)

@@ -25,6 +25,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.guestnet.vsphere.plugins.module_utils._engine import Context, LedgerRaced, StepError, StepResult
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import SubnetPlan, check_ledger_path, ledger_plan
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import default_ledger_path
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import ledger_location
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import NetworkRef, NetworkSpec, SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nic_devices import device_changes as nic_device_changes
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import (
@@ -76,7 +77,7 @@ class NicRequest:
     def of(cls, values: Mapping[str, Any], spec: Optional[NetworkSpec] = None) -> 'NicRequest':
         spec = spec if spec is not None else parse_network_spec(values.get('network'))
         validate(spec)                                   # before any call: bad input costs no round trip
-        ledger = values.get('ledger') or default_ledger_path()
+        ledger = ledger_location(values)
         check_ledger_path(spec, ledger)
         overrides = {}
         for name, flag in sorted((values.get('interface_connected') or {}).items()):
@@ -151,7 +152,7 @@ def plan(request: NicRequest, *, vm_name: str, owner: str, nics: Sequence[Observ
     powered_on = power_state == 'poweredOn'
 
     def work(catalog: NetworkCatalog) -> NicPlanned:
-        subnet_plan, spec = ledger_plan(request.ledger, request.spec, vm_uuid=owner, catalog=catalog, dry_run=dry_run)
+        subnet_plan, spec = ledger_plan(request.ledger, request.spec, vm_uuid=owner, catalog=catalog, dry_run=dry_run, vm_name=vm_name)
         resolved = resolve(spec, vm_name=vm_name, adapter_types=adapter_types, subnets=subnet_plan.defaults)
         interfaces = effective_interfaces(spec)
         targets = {iface.name: catalog.resolve(iface.network, 'network.interfaces[%d].network' % index)
@@ -177,7 +178,8 @@ def commit_subnets(planned: NicPlanned, owner: str) -> SubnetPlan:
     """Keep the trial allocations (right before the VM changes); the addresses are those of the trial."""
     if not planned.subnet_plan.allocations:
         return planned.subnet_plan
-    committed, dummy = ledger_plan(planned.request.ledger, planned.request.spec, vm_uuid=owner, catalog=planned.catalog, dry_run=False)
+    committed, dummy = ledger_plan(planned.request.ledger, planned.request.spec, vm_uuid=owner, catalog=planned.catalog, dry_run=False,
+                                   vm_name=planned.target.vm_name)
     if committed.defaults != planned.subnet_plan.defaults:
         raise LedgerRaced('the subnet ledger handed an address this run had planned for the VM to another VM meanwhile; nothing was '
                           'changed on the VM: run again (it keeps %s)' % ', '.join(item['address'] for item in committed.allocations))

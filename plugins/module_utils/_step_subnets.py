@@ -24,6 +24,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import de
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import (
     check_writable,
     ledger_exists,
+    ledger_location,
     ledger_warning,
     open_ledger,
     scratch_ledger,
@@ -56,7 +57,7 @@ class SubnetRequest:
         grace = values.get('reclaim_grace')
         grace = RECLAIM_GRACE_SECONDS if grace is None else grace
         check_reclaim_grace(grace)
-        return cls(ledger=values.get('ledger') or default_ledger_path(), datacenter=values.get('datacenter'), subnets=values.get('subnets'),
+        return cls(ledger=ledger_location(values), datacenter=values.get('datacenter'), subnets=values.get('subnets'),
                    purge=bool(values.get('purge')), fix_nics=values.get('fix_nics'), reclaim=bool(values.get('reclaim')), reclaim_grace=grace)
 
 
@@ -89,7 +90,7 @@ def sync_subnets(ctx: Context, request: SubnetRequest) -> StepResult:
         report['ledger_warning'] = shared
     for text in warnings:
         ctx.warn(text)
-    report['ledger'] = path
+    report['ledger'] = str(path)
     if ctx.diff:
         report['diff'] = diff
     changed = bool(report.pop('changed'))

@@ -163,7 +163,8 @@ def _options(item: Mapping[str, Any], portgroup: Optional[str]) -> Dict[str, Any
 # ----- the ledger's state, for diff and changed --------------------------------------------------------------------
 
 def _row(address: Address, names: Mapping[str, str]) -> Dict[str, Any]:
-    return {'subnet': address.subnet, 'ip': address.ip, 'kind': address.kind, 'vm': names.get(address.vm_uuid or ''),
+    # The VM's name in vCenter; else the name the ledger labelled the address with (a VM that is gone).
+    return {'subnet': address.subnet, 'ip': address.ip, 'kind': address.kind, 'vm': names.get(address.vm_uuid or '') or address.note,
             'vm_uuid': address.vm_uuid, 'interface': address.interface, 'mac': address.mac, 'portgroup': address.portgroup}
 
 
@@ -188,7 +189,7 @@ def ledger_state(ledger: LedgerBackend, vm_names: Optional[Mapping[str, str]] = 
     for address in ledger.addresses():
         if address.kind != RESERVED:
             addresses.setdefault(address.subnet, []).append(' '.join(str(part) for part in (
-                address.ip, address.kind, vm_names.get(address.vm_uuid or ''), address.owner, address.mac, address.portgroup)
+                address.ip, address.kind, vm_names.get(address.vm_uuid or '') or address.note, address.owner, address.mac, address.portgroup)
                 if part is not None))
     return {'networks': networks, 'subnets': subnets, 'addresses': {key: sorted(value) for key, value in sorted(addresses.items())}}
 
@@ -338,12 +339,13 @@ class _Sync:
                 records[vm['instance_uuid']] = [
                     ObservedAddress(ip=ip, interface=interface_name(index), mac=nic.get('mac'), portgroup=nic.get('portgroup'))
                     for index, nic in enumerate(vm['nics']) for ip in guest_ips(nic.get('ips') or ())]
-        results = {vm_uuid: self.ledger.replace_observed(vm_uuid, items) for vm_uuid, items in records.items()}
+        names = {vm['instance_uuid']: vm['name'] for vm in self.scope_vms}
+        results = {vm_uuid: self.ledger.replace_observed(vm_uuid, items, vm_name=names[vm_uuid]) for vm_uuid, items in records.items()}
         if any(result.removed for result in results.values()):
             # An address a VM gave up in this pass is free now: a VM that found it taken, earlier in the pass, gets it.
             for vm_uuid, result in results.items():
                 if result.conflicts:
-                    results[vm_uuid] = self.ledger.replace_observed(vm_uuid, records[vm_uuid])
+                    results[vm_uuid] = self.ledger.replace_observed(vm_uuid, records[vm_uuid], vm_name=names[vm_uuid])
         for vm in self.scope_vms:
             for ip in results[vm['instance_uuid']].unmatched if vm['instance_uuid'] in results else ():
                 record = next(item for item in records[vm['instance_uuid']] if item.ip == ip)
@@ -419,7 +421,8 @@ class _Sync:
                         '; '.join('%s %s-%s' % (subnet.name, subnet.range_start, subnet.range_end) for subnet in reachable)
                         or 'no subnet is reachable from it'))
                 try:
-                    row = self.ledger.record_fixed(nic['ip'], vm['instance_uuid'], nic['interface'], portgroup=portgroup, mac=nic['nic'].get('mac'))
+                    row = self.ledger.record_fixed(nic['ip'], vm['instance_uuid'], nic['interface'], portgroup=portgroup, mac=nic['nic'].get('mac'),
+                                                   vm_name=vm['name'])
                 except LedgerError as error:
                     raise LedgerError('%s: %s' % (nic['path'], error)) from None
                 self.fixed.append(_row(row, self.vm_names))

@@ -33,6 +33,7 @@ description:
     per machine is a different ledger; the module warns when the path looks shared (NFS, SMB, ...)."
 extends_documentation_fragment:
   - guestnet.vsphere.connection
+  - guestnet.vsphere.ledger_connection
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
   - guestnet.vsphere.attributes.action
@@ -52,8 +53,8 @@ options:
         directory, where SQLite keeps its journal) is an error before vCenter is read, and the file is left as it was.
         Check mode needs a writable ledger too.
       - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
-      - The URL of a NetBox instead (V(https://netbox.example.com)) makes NetBox the ledger; its API token comes from
-        E(NETBOX_TOKEN). See O(guestnet.vsphere.vm#module:ledger).
+      - The URL of a NetBox instead (V(https://netbox.example.com)) makes NetBox the ledger; its API token is
+        O(ledger_token). See O(guestnet.vsphere.vm#module:ledger).
     type: path
   datacenter:
     description:

@@ -45,6 +45,7 @@ extends_documentation_fragment:
   - guestnet.vsphere.deploy
   - guestnet.vsphere.network_spec
   - guestnet.vsphere.bootstrap
+  - guestnet.vsphere.ledger_connection
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
   - guestnet.vsphere.attributes.action

@@ -60,8 +60,8 @@ options:
       - Path of the subnet ledger's SQLite file, for O(subnets), and with O(state=absent) to release the VM's
         addresses (all it holds, by its instance UUID) once it is deleted. Nothing is released when the file does not exist.
       - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
-      - The URL of a NetBox instead (V(https://netbox.example.com)) makes NetBox the ledger; its API token comes from
-        E(NETBOX_TOKEN). See O(guestnet.vsphere.vm#module:ledger).
+      - The URL of a NetBox instead (V(https://netbox.example.com)) makes NetBox the ledger; its API token is
+        O(ledger_token). See O(guestnet.vsphere.vm#module:ledger).
     type: path
   timeout:
     description:
@@ -71,6 +71,7 @@ options:
 extends_documentation_fragment:
   - guestnet.vsphere.connection
   - guestnet.vsphere.deploy
+  - guestnet.vsphere.ledger_connection
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
   - guestnet.vsphere.attributes.action
@@ -212,7 +213,7 @@ vm:
       sample: [vmxnet3]
 '''
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import deploy_argument_spec
+from ansible_collections.guestnet.vsphere.plugins.module_utils._argspec import deploy_argument_spec, ledger_connection_argument_spec
 from ansible_collections.guestnet.vsphere.plugins.module_utils._entry import ModuleEntry
 from ansible_collections.guestnet.vsphere.plugins.module_utils._module import run_module
 from ansible_collections.guestnet.vsphere.plugins.module_utils._step_deploy import DeployRequest, ensure_deployed
@@ -228,6 +229,7 @@ def argument_spec():
         ledger=dict(type='path'),
         timeout=dict(type='int', default=3600),
     )
+    spec.update(ledger_connection_argument_spec())
     return spec
 
 

@@ -63,6 +63,7 @@ extends_documentation_fragment:
   - guestnet.vsphere.connection
   - guestnet.vsphere.vm_selector
   - guestnet.vsphere.network_spec
+  - guestnet.vsphere.ledger_connection
   - guestnet.vsphere.attributes
   - guestnet.vsphere.attributes.actiongroup_vmware
   - guestnet.vsphere.attributes.action

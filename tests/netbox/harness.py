@@ -57,6 +57,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -585,12 +586,15 @@ class NetBox:
         # (answering HTTP; these overlap); then token (provisioning it), total (all of start()), stop
         self.timings = {}
         self.started_in = None
+        self.tls = False
+        self.cafile = None         # with tls: the self-signed certificate NetBox serves (trust it as the CA)
 
     # -- life cycle -----------------------------------------------------------------------------------------------
     @classmethod
-    def start(cls, workers=2, threads=4, timeout=180, detach=False, venv=None, log=None):
+    def start(cls, workers=2, threads=4, timeout=180, detach=False, venv=None, log=None, tls=False):
         """Start PostgreSQL (on a copy of the cached migrated database; building it first if needed), Redis and
         NetBox's gunicorn (workers x threads), wait until GET /api/status/ answers 200 with a fresh token.
+        tls: gunicorn serves https with a self-signed certificate for 127.0.0.1 (openssl), in nb.cafile.
 
         Stops all of it at exit of this process (unless detach: then --stop or stop_detached() does)."""
         began = time.monotonic()
@@ -598,6 +602,7 @@ class NetBox:
         cleanup_stale(log=log)
         cache, meta, built = ensure_cache(venv, log=log)
         nb = cls(_new_run_dir(detached=detach), detach)
+        nb.tls = tls
         nb.version = meta['netbox']
         nb.timings['cache'] = round(built, 2)
         if not detach:
@@ -667,10 +672,24 @@ class NetBox:
                    '--threads', str(threads), '--worker-class', 'gthread', '--timeout', '120', '--graceful-timeout', '2',
                    # --preload: NetBox is imported once, before the workers fork (it opens no connection doing so)
                    '--no-control-socket', '--preload', 'netbox.wsgi']
+            if self.tls:
+                cmd[1:1] = ['--certfile', self._certificate(), '--keyfile', str(self.run / 'tls-key.pem')]
             self.gunicorn = Service('netbox', cmd, self.run / 'netbox.log', self.run, env=netbox_env(self.run, venv),
                                     pass_fds=(listener.fileno(),), pdeathsig=not self.detached)
-        self.url = 'http://127.0.0.1:%d' % port
+        self.url = '%s://127.0.0.1:%d' % ('https' if self.tls else 'http', port)
         self._record()
+
+    def _certificate(self):
+        """A self-signed certificate for 127.0.0.1 (its own CA), made once per run: its path."""
+        cert, key = self.run / 'tls-cert.pem', self.run / 'tls-key.pem'
+        if not cert.exists():
+            proc = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', str(key), '-out', str(cert),
+                                   '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+            if proc.returncode:
+                raise NetBoxError('openssl could not make a certificate:\n%s' % proc.stdout.decode(errors='replace'))
+        self.cafile = str(cert)
+        return self.cafile
 
     def _record(self):
         services = {}
@@ -746,7 +765,8 @@ class NetBox:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
+            context = ssl.create_default_context(cafile=self.cafile) if self.cafile else None
+            with urllib.request.urlopen(req, timeout=timeout, context=context) as resp:
                 status, text = resp.status, resp.read()
         except urllib.error.HTTPError as exc:
             status, text = exc.code, exc.read()

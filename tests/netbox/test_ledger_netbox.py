@@ -14,11 +14,9 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import importlib.util
 import inspect
 import ipaddress
 import multiprocessing
-import os
 import socket
 import sys
 import tempfile
@@ -49,36 +47,13 @@ if _collection_path() not in sys.path:
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (  # noqa: E402
     ALLOCATED, CONFLICT, FIXED, OBSERVED, L2Network, LedgerBackend, LedgerError, SubnetExhaustedError, UnknownSubnetError)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import (  # noqa: E402
-    backend_for, check_writable, ledger_exists, open_ledger, scratch_ledger)
+    backend_for, check_writable, ledger_exists, ledger_location, open_ledger, scratch_ledger)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_netbox import NetboxLedger  # noqa: E402
-
-_SPEC = importlib.util.spec_from_file_location('guestnet_netbox_harness', str(HERE / 'harness.py'))
-if _SPEC.name in sys.modules:
-    nbh = sys.modules[_SPEC.name]
-else:
-    nbh = importlib.util.module_from_spec(_SPEC)
-    sys.modules[_SPEC.name] = nbh
-    _SPEC.loader.exec_module(nbh)
 
 VM1 = '50000000-0000-4000-8000-000000000001'
 VM2 = '50000000-0000-4000-8000-000000000002'
 D1, D2 = '50000000-0000-4000-8000-0000000000d1', '50000000-0000-4000-8000-0000000000d2'
 PROCESSES = 8
-
-
-@pytest.fixture(scope='module')
-def netbox():
-    try:
-        nbh.netbox_version()
-    except nbh.NetBoxError as exc:
-        if os.environ.get('GUESTNET_NETBOX_REQUIRED'):
-            raise
-        pytest.skip(str(exc))
-    nb = nbh.NetBox.start(log=lambda message: print('# ' + message))
-    try:
-        yield nb
-    finally:
-        nb.stop()
 
 
 @pytest.fixture
@@ -120,7 +95,8 @@ def test_every_method_of_the_interface() -> None:
 
 def test_opening_needs_a_token(monkeypatch) -> None:
     monkeypatch.delenv('NETBOX_TOKEN', raising=False)
-    with pytest.raises(LedgerError, match=r'^ledger https://nb\.example\.com: no NetBox token: set NETBOX_TOKEN in the environment the modules run in$'):
+    with pytest.raises(LedgerError, match=r'^ledger https://nb\.example\.com: no NetBox token: give ledger_token, or set NETBOX_TOKEN in the '
+                                          r'environment the modules run in$'):
         open_ledger('https://nb.example.com/')
 
 
@@ -191,6 +167,32 @@ def test_allocate_is_idempotent_and_visible(netbox, ledger):  # pylint: disable=
     assert (usage.size, usage.allocated, usage.used, usage.free) == (14, 3, 4, 10)
     defaults = ledger.subnet_defaults('alloc-net', VM1, 'eth0')
     assert defaults.addresses == ('10.33.0.2/28',) and defaults.gateway4 == '10.33.0.1'
+
+
+def test_the_vm_name_and_interface_show_in_netbox(netbox, ledger):  # pylint: disable=redefined-outer-name
+    """What NetBox's IP address list and search show (the description) names the VM and the interface; a renamed VM
+    is relabelled (one PATCH, no change reported); a dry run writes nothing."""
+    ledger.upsert_subnet('named-net', '10.57.0.0/28', portgroup='pg-n', gateway='10.57.0.1')
+    first = ledger.allocate('named-net', VM1, 'eth0', vm_name='web01')
+    ledger.record_fixed('10.57.0.9', VM1, 'eth1', vm_name='web01')
+    ledger.replace_observed(VM2, [{'ip': '10.57.0.11', 'interface': 'eth0'}, {'ip': first.ip, 'interface': 'eth2'}], vm_name='db01')
+    objs = ip_objects(netbox, '10.57.0.0/28')
+    assert objs[first.ip]['description'] == 'web01 eth0 (guestnet: allocated to VM %s)' % VM1
+    assert objs['10.57.0.9']['description'] == 'web01 eth1 (guestnet: fixed on VM %s)' % VM1
+    assert objs['10.57.0.11']['description'] == 'db01 eth0 (guestnet: observed on VM %s)' % VM2
+    dummy, found = netbox.api('GET', '/api/ipam/ip-addresses/?q=web01', expect=200)   # NetBox's search finds the VM by name
+    assert sorted(item['address'] for item in found['results']) == ['%s/28' % first.ip, '10.57.0.9/28']
+    assert {(row.ip, row.kind, row.note) for row in ledger.addresses('named-net') if row.kind != 'reserved'} == {
+        (first.ip, ALLOCATED, 'web01'), ('10.57.0.9', FIXED, 'web01'), ('10.57.0.11', OBSERVED, 'db01'), (first.ip, CONFLICT, 'db01')}
+    before = snapshot(netbox)
+    assert ledger.allocate('named-net', VM1, 'eth0', vm_name='web01-new', dry_run=True).changed is False
+    assert ledger.allocate('named-net', VM1, 'eth0', vm_name='web01').changed is False
+    assert snapshot(netbox) == before
+    again = ledger.allocate('named-net', VM1, 'eth0', vm_name='web01-new')
+    assert (again.ip, again.changed) == (first.ip, False)
+    assert ip_objects(netbox, '10.57.0.0/28')[first.ip]['description'] == 'web01-new eth0 (guestnet: allocated to VM %s)' % VM1
+    ledger.release_owner(VM2)
+    ledger.release_owner(VM1)
 
 
 def test_a_new_subnet_replaces_the_allocation_of_the_family(ledger):  # pylint: disable=redefined-outer-name
@@ -419,7 +421,7 @@ def test_bad_token(netbox):  # pylint: disable=redefined-outer-name
     secret = 'nbt_' + 'x' * 12 + '.' + 'y' * 40
     for token in (secret, '0123456789abcdef0123456789abcdef01234567'):
         with pytest.raises(LedgerError, match=r'^ledger %s: NetBox refused the token \(HTTP 40[13] on GET /api/status/: .*\); check '
-                                              r'NETBOX_TOKEN' % netbox.url) as caught:
+                                              r'ledger_token \(or NETBOX_TOKEN\)' % netbox.url) as caught:
             check_writable(netbox.url + '/', token=token)
         assert token not in str(caught.value) and 'y' * 10 not in repr(caught.value.args)
 
@@ -436,11 +438,35 @@ def test_read_only_token(netbox):  # pylint: disable=redefined-outer-name
     with open_ledger(netbox.url, token=token) as ledger:   # pylint: disable=redefined-outer-name
         before = snapshot(netbox)
         with pytest.raises(LedgerError, match=r'^ledger %s: NetBox refused the token \(HTTP 403 on POST /api/ipam/prefixes/\d+/available-ips/ '
-                                              r'\(address for VM read-only-vm eth0 in subnet alloc-net\): .*\); check NETBOX_TOKEN, and that the token '
+                                              r'\(address for VM read-only-vm eth0 in subnet alloc-net\): .*\); check ledger_token '
+                                              r'\(or NETBOX_TOKEN\), and that the token '
                                               r'may write' % netbox.url):
             ledger.allocate('alloc-net', 'read-only-vm', 'eth0')
         assert snapshot(netbox) == before
         assert ledger.get_subnet('alloc-net').name == 'alloc-net'     # reads work
+
+
+def test_tls_is_verified_and_a_private_ca_is_trusted_through_ssl_cert_file(netbox_tls, monkeypatch):
+    """NetBox over https with a certificate of a private CA: refused by default, with a message that says what to do and
+    no change; taken with validate_certs false (the modules' ledger_validate_certs) and with the CA in SSL_CERT_FILE."""
+    url, token = netbox_tls.url, netbox_tls.token
+    assert url.startswith('https://')
+    monkeypatch.delenv('SSL_CERT_FILE', raising=False)
+    message = (r'^ledger %s: TLS with NetBox failed \(.*CERTIFICATE_VERIFY_FAILED.*\); give its CA with SSL_CERT_FILE, or set '
+               r'ledger_validate_certs: false for a lab$' % url)
+    for call in (lambda: open_ledger(url, token=token), lambda: check_writable(url, token=token)):
+        with pytest.raises(LedgerError, match=message) as caught:
+            call()
+        assert token not in str(caught.value)
+    # the options as the modules give them, through a LedgerLocation
+    location = ledger_location({'ledger': url, 'ledger_token': token, 'ledger_validate_certs': False})
+    check_writable(location)
+    with open_ledger(location) as ledger:   # pylint: disable=redefined-outer-name
+        assert ledger.upsert_subnet('tls-net', '10.58.0.0/29', portgroup='pg-t') is True
+        assert ledger.allocate('tls-net', VM1, 'eth0', vm_name='tls01').ip == '10.58.0.1'
+    monkeypatch.setenv('SSL_CERT_FILE', netbox_tls.cafile)
+    with open_ledger(ledger_location({'ledger': url, 'ledger_token': token, 'ledger_validate_certs': True})) as ledger:   # pylint: disable=redefined-outer-name
+        assert [(row.ip, row.note) for row in ledger.addresses('tls-net', VM1)] == [('10.58.0.1', 'tls01')]
 
 
 def test_missing_prefix(netbox, ledger):  # pylint: disable=redefined-outer-name
@@ -545,6 +571,7 @@ def _owner_worker(args):
         return allocation.ip, allocation.changed
 
 
+@pytest.mark.full_only
 def test_allocations_per_second(netbox, ledger):  # pylint: disable=redefined-outer-name
     ledger.upsert_subnet('rate', '10.49.0.0/26', hold_back=0)
     began = time.monotonic()

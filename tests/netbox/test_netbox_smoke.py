@@ -14,42 +14,16 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import importlib.util
 import ipaddress
-import os
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-
-# Loaded under its own name: tests/simulator has a harness.py too, imported as `harness` by tests/e2e.
-_SPEC = importlib.util.spec_from_file_location('guestnet_netbox_harness', str(Path(__file__).resolve().parent / 'harness.py'))
-nbh = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = nbh
-_SPEC.loader.exec_module(nbh)
 
 CUSTOM_FIELD = 'guestnet_port_groups'
 INSUFFICIENT = 'Insufficient resources are available to satisfy the request'
 THREADS = 8
-
-
-@pytest.fixture(scope='module')
-def netbox():
-    try:
-        nbh.netbox_version()
-    except nbh.NetBoxError as exc:
-        if os.environ.get('GUESTNET_NETBOX_REQUIRED'):
-            raise
-        pytest.skip(str(exc))
-    nb = nbh.NetBox.start(log=lambda message: print('# ' + message))
-    print('\n# NetBox %s at %s: started in %.1fs (%s)' % (
-        nb.version, nb.url, nb.started_in, ', '.join('%s %ss' % item for item in nb.timings.items())))
-    try:
-        yield nb
-    finally:
-        nb.stop()
+pytestmark = pytest.mark.full_only   # NetBox's API as such: make netbox-test only
 
 
 @pytest.fixture(scope='module')

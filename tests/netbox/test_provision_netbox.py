@@ -13,10 +13,8 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import importlib.util
 import ipaddress
 import json
-import os
 import re
 import sys
 import time
@@ -31,34 +29,11 @@ import harness  # noqa: E402  pylint: disable=wrong-import-position
 
 vim = pytest.importorskip('pyVmomi').vim
 
-_SPEC = importlib.util.spec_from_file_location('guestnet_netbox_harness', str(HERE / 'harness.py'))
-if _SPEC.name in sys.modules:
-    nbh = sys.modules[_SPEC.name]
-else:
-    nbh = importlib.util.module_from_spec(_SPEC)
-    sys.modules[_SPEC.name] = nbh
-    _SPEC.loader.exec_module(nbh)
-
 CIDR = '10.77.0.0/28'            # 14 host addresses, the gateway's among them
 HOSTS = ['race-%02d' % index for index in range(20)]
 PLACEMENT = {'datacenter': 'DC0', 'cluster': 'DC0_C0', 'image': 'linux-template', 'class': {'cpus': 1, 'memory': '1Gi'},
              'power_state': 'powered_off'}
 RECAP = re.compile(r'^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
-
-
-@pytest.fixture(scope='module', name='netbox')
-def netbox_fixture():
-    try:
-        nbh.netbox_version()
-    except nbh.NetBoxError as error:
-        if os.environ.get('GUESTNET_NETBOX_REQUIRED'):
-            raise
-        pytest.skip(str(error))
-    nb = nbh.NetBox.start()
-    try:
-        yield nb
-    finally:
-        nb.stop()
 
 
 @pytest.fixture(scope='module', name='sim')
@@ -109,6 +84,10 @@ def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path):
     assert all(ipaddress.ip_address(ip) in ipaddress.ip_network(CIDR) for ip in ips)
     assert [item['address'] for item in addresses_in(netbox, 'gateway')] == ['10.77.0.1/28']
     assert {item['custom_fields']['guestnet_interface'] for item in allocated} == {'eth0'}
+    # NetBox's UI shows each address with its VM's name and interface (the owner is the VM's instance UUID)
+    uuids = {props['name']: props['config.instanceUuid'] for dummy, props in harness.retrieve_view(si, vim.VirtualMachine, ['name', 'config.instanceUuid'])}
+    assert sorted(item['description'] for item in allocated) == sorted(
+        '%s eth0 (guestnet: allocated to VM %s)' % (host, uuids[host]) for host in won)
     # the losers failed with the exhausted error before the clone: no VM of theirs exists
     for host in lost:
         failure = [r for r in result.results if r['host'] == host and r['status'] == 'failed']

@@ -436,6 +436,31 @@ def test_allocation_adopts_the_owners_observed_address(ledger: SqliteLedger) -> 
     assert ledger.replace_observed(VM1, []).removed == ()   # allocated now: an observation sync leaves it alone
 
 
+def test_addresses_carry_the_vm_name_and_a_rename_relabels_without_a_change(ledger: SqliteLedger, tmp_path: Any) -> None:
+    small(ledger, direction='stepup')
+    assert ledger.allocate('small', VM1, 'eth0', vm_name='web01').changed is True
+    ledger.record_fixed('10.0.0.4', VM1, 'eth1', vm_name='web01')
+    ledger.replace_observed(VM2, [{'ip': '10.0.0.5', 'interface': 'eth0'}, {'ip': '10.0.0.2', 'interface': 'eth3'}], vm_name='db01')
+    assert {(row.ip, row.kind, row.vm_uuid, row.note) for row in ledger.addresses(subnet='small') if row.kind != 'reserved'} == {
+        ('10.0.0.2', ALLOCATED, VM1, 'web01'), ('10.0.0.4', FIXED, VM1, 'web01'), ('10.0.0.5', OBSERVED, VM2, 'db01'),
+        ('10.0.0.2', CONFLICT, VM2, 'db01')}
+    # The owner is the UUID: a renamed VM keeps its address, relabelled, and that is no change; no name leaves the label.
+    assert ledger.allocate('small', VM1, 'eth0', vm_name='web01-renamed', dry_run=True).changed is False
+    assert [row.note for row in ledger.addresses(vm_uuid=VM1) if row.kind == ALLOCATED] == ['web01']   # a dry run keeps nothing
+    again = ledger.allocate('small', VM1, 'eth0', vm_name='web01-renamed')
+    assert (again.ip, again.changed) == ('10.0.0.2', False)
+    assert ledger.allocate('small', VM1, 'eth0').changed is False
+    assert [row.note for row in ledger.addresses(vm_uuid=VM1) if row.kind == ALLOCATED] == ['web01-renamed']
+    # An observed address the VM then gets allocated keeps the VM's name.
+    ledger.replace_observed(VM3, [{'ip': '10.0.0.6', 'interface': 'eth0'}], vm_name='app01')
+    assert ledger.allocate('small', VM3, 'eth0').ip == '10.0.0.6'
+    assert [(row.kind, row.note) for row in ledger.addresses(vm_uuid=VM3)] == [(ALLOCATED, 'app01')]
+    # A no-op with the same name writes nothing: the file is byte for byte the same.
+    before = (tmp_path / 'ledger.sqlite').read_bytes()
+    ledger.allocate('small', VM1, 'eth0', vm_name='web01-renamed')
+    assert (tmp_path / 'ledger.sqlite').read_bytes() == before
+
+
 def test_release_owner_frees_everything_of_a_vm(ledger: SqliteLedger) -> None:
     small(ledger, direction='stepup')
     ledger.allocate('small', VM1, 'eth0')

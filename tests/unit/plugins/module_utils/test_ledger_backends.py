@@ -10,7 +10,9 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import copy
 import inspect
+import json
 import os
 import re
 from contextlib import contextmanager
@@ -24,7 +26,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import chec
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
     ALLOCATED, LedgerBackend, LedgerError, SqliteLedger, UnknownSubnetError)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import (
-    BACKENDS, backend_for, check_writable, ledger_exists, ledger_warning, open_ledger, scratch_ledger)
+    BACKENDS, backend_for, check_writable, ledger_exists, ledger_location, ledger_warning, open_ledger, scratch_ledger)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SpecError
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import DISTRIBUTED, Network, NetworkCatalog
 from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
@@ -290,3 +292,47 @@ def test_the_ipam_plan_works_through_any_backend(tmp_path: Any, proxied: List[st
     with open_ledger(location) as ledger:
         assert [(item.ip, item.kind) for item in ledger.addresses()] == [('10.50.0.2', ALLOCATED)]
     assert 'check_writable' in proxied and 'allocate' in proxied
+
+
+class TokenLedger(ProxyLedger):
+    """A proxy backend that, like NetBox's, takes a token and validate_certs; notes the options it was given."""
+
+    connection_options = ('token', 'validate_certs')
+    seen: List[Dict[str, Any]] = []
+
+    def __init__(self, location: str, inner: Optional[SqliteLedger] = None, **options: Any) -> None:
+        self.seen.append(dict(options, how='open'))
+        super().__init__(location, inner)
+
+    @classmethod
+    def check_writable(cls, location: str, **options: Any) -> None:
+        cls.seen.append(dict(options, how='check_writable'))
+
+
+def test_the_modules_ledger_options_reach_the_backend_that_takes_them(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(_ledger_backends, 'BACKENDS', (TokenLedger,) + BACKENDS)
+    monkeypatch.setattr(TokenLedger, 'seen', [])
+    monkeypatch.setenv('ANSIBLE_HOME', str(tmp_path))
+    path = str(tmp_path / 'ledger.sqlite')
+    options = {'ledger': 'proxy://' + path, 'ledger_token': 'nbt_key.secret-value', 'ledger_validate_certs': False}
+    location = ledger_location(options)
+    # the location is the string; the token never shows in it, in its repr or in a result that holds it
+    assert location == 'proxy://' + path and isinstance(location, str)
+    assert 'secret-value' not in str(location) + repr(location) + json.dumps({'ledger': location}) + '%s %r' % (location, location)
+    assert copy.deepcopy(location).options == location.options == {'token': 'nbt_key.secret-value', 'validate_certs': False}
+    check_writable(location)
+    with open_ledger(location) as ledger:
+        assert isinstance(ledger, TokenLedger) and ledger.name == 'proxy://' + path
+    with open_ledger(location, token='given') as ledger:   # the caller's own options win
+        pass
+    assert TokenLedger.seen == [{'token': 'nbt_key.secret-value', 'validate_certs': False, 'how': 'check_writable'},
+                                {'token': 'nbt_key.secret-value', 'validate_certs': False, 'how': 'open'},
+                                {'token': 'given', 'validate_certs': False, 'how': 'open'}]
+    # a file ledger takes none of them (a NETBOX_TOKEN in the environment never stands in its way)
+    plain = ledger_location(dict(options, ledger=path))
+    check_writable(plain)
+    with open_ledger(plain) as ledger:
+        assert isinstance(ledger, SqliteLedger) and ledger.name == path
+    # no ledger option: the default path; the steps' requests carry the location with its options
+    assert ledger_location({}) == str(tmp_path / 'guestnet' / 'ledger.sqlite') and ledger_location({}).options == {}
+    assert SubnetRequest.of(options).ledger.options['token'] == 'nbt_key.secret-value'
