@@ -33,13 +33,14 @@ export ANSIBLE_COLLECTIONS_PATH="$PWD/build/dev"
 export ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-1}
 run() { echo "== ansible-playbook $*"; "$PLAYBOOK" -i examples/inventory --vault-password-file examples/vault-password.txt "$@"; }
 
-# The subnet ledger of this demo (a fresh one each run, like the simulator): a file, or NetBox's URL.
+# The subnet ledger of this demo (a fresh one each run, like the simulator): a file, or NetBox.
 if [ "$LEDGER_KIND" = netbox ]; then
     echo "== starting NetBox (the ledger: prefixes and IP addresses in NetBox, allocated by NetBox itself)"
     eval "$("$PYTHON" tests/netbox/harness.py --background --pid-file "$STATE/netbox.pid")"
-    export NETBOX_TOKEN
-    LEDGER="$NETBOX_URL"
-    echo "   $NETBOX_URL (token in NETBOX_TOKEN)"
+    # As an AWX credential would inject them: the ledger `netbox` is the NetBox of NETBOX_URL, with NETBOX_TOKEN.
+    export NETBOX_URL NETBOX_TOKEN
+    LEDGER=netbox
+    echo "   ledger: netbox, the NetBox at NETBOX_URL=$NETBOX_URL (its token in NETBOX_TOKEN)"
 else
     LEDGER="$PWD/$STATE/ledger.sqlite"
     rm -f "$LEDGER"

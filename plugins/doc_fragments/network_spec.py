@@ -174,7 +174,8 @@ options:
         subnet's gateway, DNS servers, search domains and MTU apply below the interface's and the global settings.
       - An interface with a subnet and no O(network.interfaces[].network) goes on the subnet's primary port group.
       - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
-      - The URL of a NetBox instead (V(https://netbox.example.com)) makes NetBox the ledger, for AWX and for teams
+      - The URL of a NetBox instead (V(https://netbox.example.com)), or V(netbox) for the URL in E(NETBOX_URL) (else
+        E(NETBOX_API)), makes NetBox the ledger, for AWX and for teams
         sharing subnets - the subnets are NetBox prefixes and the addresses NetBox ip-addresses, handed out by NetBox's
         own atomic allocation. Its API token is O(ledger_token), by default E(NETBOX_TOKEN). See the subnet ledger guide for
         where everything is in NetBox.

@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The subnet ledger kept in NetBox (``NetboxLedger``), for AWX and for teams. PRIVATE to the collection.
 
-Its locations are NetBox's URL (``https://netbox.example.com``, ``http://...``); the token is the ``token`` option of
-``open_ledger``/``check_writable`` (the modules' ``ledger_token``), else the environment variable ``NETBOX_TOKEN``
-(netbox.netbox's name; ``NETBOX_API``, netbox.netbox's name for the URL, is not read here: the location is the URL).
+Its locations are NetBox's URL (``https://netbox.example.com``, ``http://...``), and ``netbox``: the URL in the
+environment variable ``NETBOX_URL``, else ``NETBOX_API`` (netbox.netbox's names), read when the ledger is opened. The
+token is the ``token`` option of ``open_ledger``/``check_writable`` (the modules' ``ledger_token``), else the
+environment variable ``NETBOX_TOKEN`` (netbox.netbox's name).
 ``validate_certs`` (default true; the modules' ``ledger_validate_certs``) and ``timeout`` (seconds per request) are
 options too; a custom CA bundle works through ``SSL_CERT_FILE``. A v2 token
 (``nbt_...``) is sent as ``Authorization: Bearer``, a v1 token as ``Token``. Only the standard library (urllib, json, ssl):
@@ -110,6 +111,9 @@ _RECREATE = {
     'context': ('name', 'weight', 'is_active', 'description', 'data'),
 }
 _HTTP = re.compile(r'^https?://[^/\s]+', re.IGNORECASE)
+# The location `netbox`: the NetBox whose URL the environment names (netbox.netbox's variables, in this order).
+FROM_ENVIRONMENT = 'netbox'
+URL_VARIABLES = ('NETBOX_URL', 'NETBOX_API')
 _LOOPBACK = ('localhost', '127.0.0.1', '::1', '[::1]')
 _INSIDE_RANGE = 'Cannot create IP address'
 
@@ -139,14 +143,14 @@ class NetboxLedger(LedgerBackend):
 
     kind = 'netbox'
     connection_options = ('token', 'validate_certs')   # the modules' ledger_token and ledger_validate_certs
-    locations = "NetBox's URL (https://netbox.example.com)"
+    locations = "NetBox's URL (https://netbox.example.com, or netbox for the URL in NETBOX_URL)"
 
     # ----- the location (class side) -----
 
     @classmethod
     def handles(cls, location: str) -> bool:
-        """``http://host...`` and ``https://host...``."""
-        return isinstance(location, str) and _HTTP.match(location.strip()) is not None
+        """``http://host...``, ``https://host...`` and ``netbox`` (the URL in NETBOX_URL or NETBOX_API, read when opened)."""
+        return isinstance(location, str) and (_HTTP.match(location.strip()) is not None or location.strip().lower() == FROM_ENVIRONMENT)
 
     @classmethod
     def exists(cls, location: str) -> bool:
@@ -181,9 +185,10 @@ class NetboxLedger(LedgerBackend):
     @classmethod
     def location_warning(cls, location: str) -> Optional[str]:
         """Plain http to a host that is not this one: the token travels in clear text."""
-        parsed = urllib.parse.urlsplit(location.strip())
+        url = cls._clean(location)
+        parsed = urllib.parse.urlsplit(url)
         if parsed.scheme.lower() == 'http' and (parsed.hostname or '') not in _LOOPBACK:
-            return 'ledger %s is plain http: the NetBox token travels in clear text; use https' % cls._clean(location)
+            return 'ledger %s is plain http: the NetBox token travels in clear text; use https' % url
         return None
 
     @classmethod
@@ -194,7 +199,16 @@ class NetboxLedger(LedgerBackend):
 
     @staticmethod
     def _clean(location: str) -> str:
-        """The URL as messages name it: without credentials, query or trailing slash."""
+        """The URL as messages name it: without credentials, query or trailing slash. ``netbox``: the environment's URL
+        (LedgerError when it names none, or no http(s) URL)."""
+        if location.strip().lower() == FROM_ENVIRONMENT:
+            found = [(name, os.environ[name].strip()) for name in URL_VARIABLES if (os.environ.get(name) or '').strip()]
+            if not found:
+                raise LedgerError('ledger %s: the NetBox URL comes from %s, which the environment the modules run in does not set'
+                                  % (location.strip(), ' or '.join(URL_VARIABLES)))
+            name, location = found[0]
+            if _HTTP.match(location) is None:
+                raise LedgerError('ledger %s: %s is %r, not an http:// or https:// URL' % (FROM_ENVIRONMENT, name, location))
         parsed = urllib.parse.urlsplit(location.strip())
         netloc = parsed.netloc.rsplit('@', 1)[-1]
         return urllib.parse.urlunsplit((parsed.scheme, netloc, parsed.path.rstrip('/'), '', ''))

@@ -53,7 +53,8 @@ options:
         directory, where SQLite keeps its journal) is an error before vCenter is read, and the file is left as it was.
         Check mode needs a writable ledger too.
       - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
-      - The URL of a NetBox instead (V(https://netbox.example.com)) makes NetBox the ledger; its API token is
+      - The URL of a NetBox instead (V(https://netbox.example.com)), or V(netbox) for the URL in E(NETBOX_URL), makes
+        NetBox the ledger; its API token is
         O(ledger_token). See O(guestnet.vsphere.vm#module:ledger).
     type: path
   datacenter:

@@ -60,7 +60,8 @@ options:
       - Path of the subnet ledger's SQLite file, for O(subnets), and with O(state=absent) to release the VM's
         addresses (all it holds, by its instance UUID) once it is deleted. Nothing is released when the file does not exist.
       - Defaults to C(guestnet/ledger.sqlite) under E(ANSIBLE_HOME), or C(~/.ansible/guestnet/ledger.sqlite).
-      - The URL of a NetBox instead (V(https://netbox.example.com)) makes NetBox the ledger; its API token is
+      - The URL of a NetBox instead (V(https://netbox.example.com)), or V(netbox) for the URL in E(NETBOX_URL), makes
+        NetBox the ledger; its API token is
         O(ledger_token). See O(guestnet.vsphere.vm#module:ledger).
     type: path
   timeout:

@@ -446,6 +446,15 @@ def test_read_only_token(netbox):  # pylint: disable=redefined-outer-name
         assert ledger.get_subnet('alloc-net').name == 'alloc-net'     # reads work
 
 
+def test_the_location_netbox_reads_netbox_url(netbox, monkeypatch):  # pylint: disable=redefined-outer-name
+    """ledger: netbox is the NetBox of NETBOX_URL (with NETBOX_TOKEN): what AWX's custom credential type injects."""
+    monkeypatch.setenv('NETBOX_URL', netbox.url + '/')
+    monkeypatch.setenv('NETBOX_TOKEN', netbox.token)
+    check_writable('netbox')
+    with open_ledger('netbox') as ledger:   # pylint: disable=redefined-outer-name
+        assert ledger.name == netbox.url and isinstance(ledger.list_subnets(), list)
+
+
 def test_tls_is_verified_and_a_private_ca_is_trusted_through_ssl_cert_file(netbox_tls, monkeypatch):
     """NetBox over https with a certificate of a private CA: refused by default, with a message that says what to do and
     no change; taken with validate_certs false (the modules' ledger_validate_certs) and with the CA in SSL_CERT_FILE."""

@@ -45,12 +45,14 @@ def sim_fixture():
         sim.stop()
 
 
-def play(sim, netbox, workdir, playbook, inventory=None, forks=None, **extra_vars):
-    env = {'NETBOX_TOKEN': netbox.token}
+def play(sim, netbox, workdir, playbook, inventory=None, forks=None, token_in_env=True, verbosity=0, **extra_vars):
+    """Run a playbook of the collection; the NetBox token in NETBOX_TOKEN (AWX's way), or (token_in_env=False) only where
+    the inventory gives it."""
+    env = {'NETBOX_TOKEN': netbox.token} if token_in_env else {}
     if forks:
         env['ANSIBLE_FORKS'] = str(forks)
     started = time.monotonic()
-    result = harness.run_playbook(sim, playbook=playbook, inventory=inventory, extra_vars=extra_vars or None, env=env,
+    result = harness.run_playbook(sim, playbook=playbook, inventory=inventory, extra_vars=extra_vars or None, env=env, verbosity=verbosity,
                                   workdir=workdir / ('%s-%d' % (playbook.rsplit('.', 1)[-1], time.monotonic_ns())))
     recap = {m.group(1): {'changed': int(m.group(3)), 'failed': int(m.group(5))} for m in RECAP.finditer(result.stdout)}
     return result, recap, time.monotonic() - started
@@ -62,7 +64,8 @@ def addresses_in(netbox, kind='allocated'):
     return [item for item in answer['results'] if (item.get('custom_fields') or {}).get('guestnet_kind') == kind]
 
 
-def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path):
+def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path, monkeypatch):
+    monkeypatch.delenv('NETBOX_TOKEN', raising=False)   # the playbooks get the token from play() or the inventory only
     si = sim.connect()
     subnets = [{'name': 'race-net', 'cidr': CIDR, 'portgroup': 'DC0_DVPG0', 'gateway': '10.77.0.1'}]
     declared = play(sim, netbox, tmp_path, 'guestnet.vsphere.subnet_sync', subnet_sync_ledger=netbox.url,
@@ -95,15 +98,25 @@ def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path):
     names = {props['name'] for dummy, props in harness.retrieve_view(si, vim.VirtualMachine, ['name'])}
     assert set(won) <= names and not set(lost) & names
 
-    # a re-run of the winners changes nothing and allocates nothing more
+    # a re-run of the winners changes nothing and allocates nothing more; from here the token is the roles'
+    # guestnet_ipam.token (the modules' ledger_token), not NETBOX_TOKEN, and -vvv shows it nowhere
+    hosts_vars = json.loads(inventory.read_text(encoding='utf-8'))
+    hosts_vars['all']['vars']['guestnet_ipam']['token'] = netbox.token
+    inventory.write_text(json.dumps(hosts_vars), encoding='utf-8')
     again, recap2 = play(sim, netbox, tmp_path, 'guestnet.vsphere.provision', inventory, forks=10, provision_wait_timeout=0,
-                         guestnet_hosts=','.join(won))[:2]
+                         guestnet_hosts=','.join(won), token_in_env=False, verbosity=3)[:2]
     assert again.ok and all(recap2[host] == {'changed': 0, 'failed': 0} for host in won), again.stdout[-4000:]
     assert sorted(item['address'] for item in addresses_in(netbox)) == sorted(item['address'] for item in allocated)
 
     # decommission releases their addresses in NetBox
-    gone, recap3 = play(sim, netbox, tmp_path, 'guestnet.vsphere.decommission', inventory, forks=10, guestnet_hosts=','.join(won))[:2]
+    gone, recap3 = play(sim, netbox, tmp_path, 'guestnet.vsphere.decommission', inventory, forks=10, guestnet_hosts=','.join(won),
+                        token_in_env=False, verbosity=3)[:2]
     assert gone.ok and all(recap3[host]['failed'] == 0 for host in won), gone.stdout[-4000:]
+    secret = netbox.token.split('.', 1)[1]
+    for run in (result, again, gone):
+        events = json.dumps(run.results)   # what AWX would store, event by event
+        assert secret not in run.stdout + run.stderr + events
+    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in again.stdout   # -vvv prints the module's options, the token censored
     assert addresses_in(netbox) == []
     held = addresses_in(netbox, 'held_back')          # released, kept from new VMs for the subnet's hold-back
     assert sorted(item['address'] for item in held) == sorted(item['address'] for item in allocated)

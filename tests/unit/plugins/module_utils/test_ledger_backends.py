@@ -103,6 +103,25 @@ def test_netbox_takes_http_urls() -> None:
         assert trial.name == 'https://netbox.example.com' and trial.list_subnets() == []
 
 
+def test_the_location_netbox_is_the_url_in_the_environment(monkeypatch: Any) -> None:
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_netbox import NetboxLedger
+    for name in ('NETBOX_URL', 'NETBOX_API'):
+        monkeypatch.delenv(name, raising=False)
+    assert backend_for('netbox') is NetboxLedger and backend_for(' NetBox ') is NetboxLedger and backend_for('./netbox') is SqliteLedger
+    with pytest.raises(LedgerError, match=r'^ledger netbox: the NetBox URL comes from NETBOX_URL or NETBOX_API, which the environment the '
+                                          r'modules run in does not set$'):
+        open_ledger('netbox', token='t')
+    monkeypatch.setenv('NETBOX_API', 'http://api.example.com/')       # netbox.netbox's inventory plugin's name
+    assert ledger_warning('netbox') == 'ledger http://api.example.com is plain http: the NetBox token travels in clear text; use https'
+    monkeypatch.setenv('NETBOX_URL', 'https://netbox.example.com/')    # first
+    assert ledger_warning('netbox') is None and ledger_exists('netbox') is True
+    with scratch_ledger('netbox') as trial:
+        assert trial.name == 'https://netbox.example.com'
+    monkeypatch.setenv('NETBOX_URL', 'netbox.example.com')
+    with pytest.raises(LedgerError, match=r"^ledger netbox: NETBOX_URL is 'netbox\.example\.com', not an http:// or https:// URL$"):
+        check_writable('netbox', token='t')
+
+
 def test_open_ledger_picks_sqlite_for_a_path(tmp_path: Any) -> None:
     path = str(tmp_path / 'ledger.sqlite')
     assert backend_for(path) is SqliteLedger and backend_for('relative/ledger.sqlite') is SqliteLedger
@@ -124,8 +143,8 @@ def test_no_location_is_the_default_ledger(tmp_path: Any, monkeypatch: Any) -> N
 @pytest.mark.parametrize('location', ['netbox://ipam.example.com', 'ftp://netbox.example.com/api/', 'file:///tmp/ledger.sqlite'])
 def test_a_location_nobody_takes_is_a_clear_error(tmp_path: Any, monkeypatch: Any, location: str) -> None:
     monkeypatch.chdir(tmp_path)
-    message = (r'^ledger %s: no ledger backend takes this location; a ledger location is NetBox.s URL \(https://netbox\.example\.com\), '
-               r'or the path of an SQLite file \(e\.g\. ' % re.escape(location))
+    message = (r'^ledger %s: no ledger backend takes this location; a ledger location is NetBox.s URL \(https://netbox\.example\.com, '
+               r'or netbox for the URL in NETBOX_URL\), or the path of an SQLite file \(e\.g\. ' % re.escape(location))
     for call in (open_ledger, check_writable, ledger_exists, scratch_ledger, ledger_warning, backend_for):
         with pytest.raises(LedgerError, match=message):
             call(location)
@@ -251,8 +270,8 @@ def test_a_registered_backend_takes_its_locations(tmp_path: Any, proxied: List[s
         assert ledger.upsert_subnet('app-net', '10.50.0.0/24', portgroup=PG) is True
     with open_ledger(path) as plain:
         assert isinstance(plain, SqliteLedger)   # paths stay SQLite's
-    with pytest.raises(LedgerError, match=r'^ledger ftp://x: .* a ledger location is proxy://PATH, or NetBox.s URL \(https://netbox\.example\.com\), '
-                                          r'or the path of an SQLite file'):
+    with pytest.raises(LedgerError, match=r'^ledger ftp://x: .* a ledger location is proxy://PATH, or NetBox.s URL \(https://netbox\.example\.com, '
+                                          r'or netbox for the URL in NETBOX_URL\), or the path of an SQLite file'):
         open_ledger('ftp://x')
     assert proxied == ['upsert_subnet', 'close']
 
