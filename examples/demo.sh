@@ -55,4 +55,15 @@ run guestnet.vsphere.power --limit app01 -e guestnet_power_state=powered_off
 run guestnet.vsphere.decommission --limit dhcp01 "${IPAM[@]}"
 echo "== ansible-playbook guestnet.vsphere.subnet_sync (the ledger now: app01's address allocated, the guests' addresses observed)"
 "$PLAYBOOK" guestnet.vsphere.subnet_sync -e @examples/ipam.yml -e "subnet_sync_ledger=$LEDGER"
+if [ "$LEDGER_KIND" = netbox ]; then
+    echo "== in NetBox: the IP addresses guestnet keeps there, as NetBox's IP address list shows them"
+    "$PYTHON" - <<'PY'
+import json, os, urllib.request
+request = urllib.request.Request(os.environ['NETBOX_URL'] + '/api/ipam/ip-addresses/?tag=guestnet&limit=0',
+                                 headers={'Authorization': 'Bearer ' + os.environ['NETBOX_TOKEN'], 'Accept': 'application/json'})
+with urllib.request.urlopen(request, timeout=30) as answer:
+    for item in json.load(answer)['results']:
+        print('   %-16s %-10s %s' % (item['address'], item['status']['value'], item['description']))
+PY
+fi
 echo "== demo done; stopping the simulator"
