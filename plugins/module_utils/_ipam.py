@@ -15,7 +15,8 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import LedgerBackend, Subnet, UnknownSubnetError, subnet_settings
+from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
+    AddressRequest, LedgerBackend, Subnet, UnknownSubnetError, subnet_settings)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import check_writable, ledger_exists, open_ledger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import InterfaceSpec, NetworkRef, NetworkSpec, SpecError, SubnetDefaults
 from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import NetworkCatalog
@@ -84,9 +85,12 @@ def plan_subnets(ledger: LedgerBackend, spec: NetworkSpec, *, vm_uuid: str, netw
     ``networks``: interface name -> moid of the port group its spec names (None: the interface names none, so its
     NIC goes on the subnet's primary port group). A named port group must reach the subnet (primary or additional).
     ``dry_run`` (check mode) reports new allocations without keeping them. ``vm_name`` labels the addresses (the owner
-    is ``vm_uuid``).
+    is ``vm_uuid``). Every interface is checked before the one call that allocates them all (``allocate_all``: all or
+    nothing, and two interfaces on one subnet see each other's address).
     """
     plan = SubnetPlan(ledger=ledger.name)
+    wanted: List[AddressRequest] = []
+    subnets: Dict[str, Subnet] = {}
     for index, iface in subnet_interfaces(spec):
         path = 'network.interfaces[%d]' % index
         subnet = _subnet_of(ledger, iface, path)
@@ -98,13 +102,16 @@ def plan_subnets(ledger: LedgerBackend, spec: NetworkSpec, *, vm_uuid: str, netw
         portgroup = moid or subnet.portgroup
         if portgroup is None:
             raise SpecError(path + '.subnet', iface.subnet, 'has no port group in ledger %s; give the interface a network' % ledger.name)
-        addresses: Tuple[str, ...] = ()
         if _needs_allocation(iface, subnet):
-            allocation = ledger.allocate(subnet.name, vm_uuid, iface.name, portgroup=portgroup, vm_name=vm_name, dry_run=dry_run)
-            addresses = (allocation.address,)
-            plan.allocations.append(dict(interface=iface.name, subnet=subnet.name, address=allocation.address, changed=allocation.changed))
-        plan.defaults[iface.name] = subnet_settings(subnet, addresses)
+            wanted.append(AddressRequest(subnet.name, iface.name, portgroup=portgroup))
+        subnets[iface.name] = subnet
         plan.portgroups[iface.name] = portgroup
+    allocations = {item.interface: item for item in ledger.allocate_all(vm_uuid, wanted, vm_name=vm_name, dry_run=dry_run)} if wanted else {}
+    for name, subnet in subnets.items():
+        allocation = allocations.get(name)
+        if allocation is not None:
+            plan.allocations.append(dict(interface=name, subnet=subnet.name, address=allocation.address, changed=allocation.changed))
+        plan.defaults[name] = subnet_settings(subnet, (allocation.address,) if allocation is not None else ())
     return plan
 
 
@@ -142,7 +149,6 @@ def ledger_plan(path: str, spec: NetworkSpec, *, vm_uuid: str, catalog: NetworkC
         check_writable(path)
     networks = {iface.name: catalog.resolve(iface.network, 'network.interfaces[%d].network' % index).moid
                 for index, iface in indexed if iface.network is not None}
-    # One transaction for all interfaces: all or nothing, and two interfaces on one subnet see each other's address.
-    with open_ledger(path) as ledger, ledger.batch(dry_run=dry_run):
-        plan = plan_subnets(ledger, spec, vm_uuid=vm_uuid, networks=networks, dry_run=False, vm_name=vm_name)
+    with open_ledger(path) as ledger:
+        plan = plan_subnets(ledger, spec, vm_uuid=vm_uuid, networks=networks, dry_run=dry_run, vm_name=vm_name)
     return plan, with_subnet_networks(spec, plan, catalog)

@@ -221,6 +221,15 @@ class ObservationResult:
 
 
 @dataclass(frozen=True)
+class AddressRequest:
+    """One interface's address to allocate, for ``allocate_all``: the arguments ``allocate`` takes besides the owner."""
+    subnet: str
+    interface: str
+    portgroup: Optional[str] = None
+    ip: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Allocation:
     subnet: str
     ip: str
@@ -855,6 +864,17 @@ class LedgerBackend(abc.ABC):
     @abc.abstractmethod
     def usage(self, subnet: Optional[str] = None) -> List[Usage]:
         """Size, used, free and per-kind counts of one subnet or of every subnet (by name)."""
+
+    def allocate_all(self, vm_uuid: str, requests: Sequence[AddressRequest], *, vm_name: Optional[str] = None,
+                     dry_run: bool = False) -> List[Allocation]:
+        """``allocate`` for several interfaces of one VM, all or nothing: each sees the ones before it (two interfaces on
+        one subnet get two addresses), and a dry run answers what the real call would (the same addresses, the same
+        errors) and keeps nothing. One batch by default; a backend on a shared server may answer a dry run from reads
+        only (NetBox)."""
+        with self.batch(dry_run=dry_run):
+            allocations = [self.allocate(item.subnet, vm_uuid, item.interface, ip=item.ip, portgroup=item.portgroup, vm_name=vm_name)
+                           for item in requests]
+        return [replace(allocation, dry_run=dry_run) for allocation in allocations]
 
     def subnet_defaults(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
                         portgroup: Optional[str] = None, vm_name: Optional[str] = None, dry_run: bool = False) -> SubnetDefaults:

@@ -51,8 +51,9 @@ the creation of one address, under NetBox's lock with its uniqueness check): two
 atomic: a multi-request change as seen by others (another process may see a half-made change, or a dry run's address,
 for the milliseconds until it is finished or reverted), the read-modify-write of a prefix's ``guestnet_settings``
 (additional port groups; subnet_sync is its only writer) and of the port-group config context. A revert that fails
-(NetBox gone meanwhile) is a LedgerError listing what was not undone. A dry-run ``allocate`` (check mode of the VM
-modules) only reads (available-ips GET); other dry runs write and undo, so NetBox's change log shows them. One allocation
+(NetBox gone meanwhile) is a LedgerError listing what was not undone. A dry-run ``allocate`` or ``allocate_all`` (the VM modules'
+check mode, and their trial before a change) only reads (available-ips GET; ``allocate_all`` skips what it previewed for
+the interfaces before); other dry runs write and undo, so NetBox's change log shows them. One allocation
 per owner and family has no unique index in NetBox: after creating one the owner's allocations are read again, and of
 two made at once for one owner the lower id stands. The subnet's ``direction`` is kept but NetBox hands out the lowest
 free address (its available-ips has no other order).
@@ -82,9 +83,9 @@ from dataclasses import replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
-    ALLOCATED, CONFLICT, DETECTED, FIXED, HOLDER_KINDS, MARKED, MEMORY, OBSERVED, RESERVED, AdditionalPortgroup, Address, Allocation,
-    L2Network, LedgerBackend, LedgerError, ObservationResult, ObservedAddress, Reservation, SqliteLedger, Subnet, SubnetExhaustedError,
-    UnknownSubnetError, Usage, _declare_subnet, _mac, _Occupancy, _parse_ip, _record, _text, _usable)
+    ALLOCATED, CONFLICT, DETECTED, FIXED, HOLDER_KINDS, MARKED, MEMORY, OBSERVED, RESERVED, AdditionalPortgroup, Address, AddressRequest,
+    Allocation, L2Network, LedgerBackend, LedgerError, ObservationResult, ObservedAddress, Reservation, SqliteLedger, Subnet,
+    SubnetExhaustedError, UnknownSubnetError, Usage, _declare_subnet, _mac, _Occupancy, _parse_ip, _record, _text, _usable)
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 TAG = 'guestnet'
@@ -237,6 +238,8 @@ class NetboxLedger(LedgerBackend):
         self._opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
         self._log: List[Tuple[str, str, Optional[int], Any]] = []   # undo: (method, kind, id, body), oldest first
         self._batch_depth = 0
+        # During a dry-run allocate_all: the addresses previewed so far, (subnet, vm_uuid, interface) -> ip; else None.
+        self._previews: Optional[Dict[Tuple[str, str, str], str]] = None
         self._fields: Dict[str, Dict[str, Any]] = {}
         self._tags: Dict[str, Dict[str, Any]] = {}
         self._closed = False
@@ -911,6 +914,7 @@ class NetboxLedger(LedgerBackend):
                 if target.gateway == requested:
                     raise LedgerError('subnet %s of ledger %s: ip %s is its gateway' % (subnet, self.name, requested))
                 self._check_holder(target, requested, vm_uuid, interface)
+                self._check_preview(target, requested, vm_uuid, interface)
             mine = self._ips(vm_uuid=vm_uuid, interface=interface)
             owned = sorted((obj for obj in mine if _cf(obj, 'guestnet_subnet') == subnet and _cf(obj, 'guestnet_kind') in HOLDER_KINDS),
                            key=lambda obj: HOLDER_KINDS.index(_cf(obj, 'guestnet_kind')))
@@ -922,8 +926,10 @@ class NetboxLedger(LedgerBackend):
             previous = next((obj for obj in mine if _cf(obj, 'guestnet_kind') == ALLOCATED
                              and ipaddress.ip_interface(obj['address']).version == target.network.version), None)
             if dry_run:   # check mode on a shared IPAM: answer from reads, write nothing (no change log entries, no address taken)
-                preview = _host(reuse['address']) if reuse is not None else self._preview(target, prefix, requested)
+                preview = _host(reuse['address']) if reuse is not None else self._preview(target, prefix, requested, vm_uuid, interface)
                 if preview is not None:
+                    if self._previews is not None:
+                        self._previews[(target.name, vm_uuid, interface)] = preview
                     return self._allocation(target, preview, vm_uuid, interface, ALLOCATED, changed=True, dry_run=True,
                                             replaced=None if previous is None else self._address(previous))
             replaced = self._free(self._subnet_map(), [previous], now)[0] if previous is not None else None
@@ -955,7 +961,22 @@ class NetboxLedger(LedgerBackend):
                 if earlier is not None:   # another process allocated for this owner at the same moment: its address stands
                     return self._allocation(target, _host(earlier['address']), vm_uuid, interface, ALLOCATED, changed=False, dry_run=dry_run,
                                             replaced=replaced)
+            if dry_run and self._previews is not None:   # written to find out (expired hold-backs), undone: remembered
+                self._previews[(target.name, vm_uuid, interface)] = chosen
             return self._allocation(target, chosen, vm_uuid, interface, ALLOCATED, changed=True, dry_run=dry_run, replaced=replaced)
+
+    def allocate_all(self, vm_uuid: str, requests: Sequence[AddressRequest], *, vm_name: Optional[str] = None,
+                     dry_run: bool = False) -> List[Allocation]:
+        """As the interface says; a dry run only reads: each allocation is previewed (``allocate``'s dry run) and skips
+        the addresses previewed for the requests before it, so a shared IPAM sees nothing of a check mode or a trial."""
+        if not dry_run:
+            return super().allocate_all(vm_uuid, requests, vm_name=vm_name, dry_run=False)
+        self._previews = {}
+        try:
+            return [self.allocate(item.subnet, vm_uuid, item.interface, ip=item.ip, portgroup=item.portgroup, vm_name=vm_name, dry_run=True)
+                    for item in requests]
+        finally:
+            self._previews = None
 
     def _earlier_allocation(self, mine: Mapping[str, Any], vm_uuid: str, interface: str, version: int) -> Optional[Dict[str, Any]]:
         """One owner, one allocation per family, although NetBox has no unique index for it: after creating ``mine``, the
@@ -969,18 +990,32 @@ class NetboxLedger(LedgerBackend):
         self._log = [entry for entry in self._log if entry[:3] != ('DELETE', 'ip', mine['id'])]
         return others[0]
 
-    def _preview(self, subnet: Subnet, prefix: Mapping[str, Any], requested: Optional[str]) -> Optional[str]:
+    def _check_preview(self, subnet: Subnet, ip: str, vm_uuid: str, interface: str) -> None:
+        """LedgerError when this dry-run allocate_all previewed ``ip`` for another owner (as ``_check_holder`` for NetBox's)."""
+        for (name, other_uuid, other_interface), previewed in (self._previews or {}).items():
+            if name == subnet.name and previewed == ip and (other_uuid, other_interface) != (vm_uuid, interface):
+                raise LedgerError('subnet %s of ledger %s: %s is already allocated to %s/%s'
+                                  % (subnet.name, self.name, ip, other_uuid, other_interface))
+
+    def _preview(self, subnet: Subnet, prefix: Mapping[str, Any], requested: Optional[str], vm_uuid: str = '',
+                 interface: str = '') -> Optional[str]:
         """The address a real allocation would take, from reads only (the same errors); None when only writing tells
-        (NetBox has no free address, but hold-backs or reservations have expired: the caller then writes and undoes)."""
+        (NetBox has no free address, but hold-backs or reservations have expired: the caller then writes and undoes).
+        In a dry-run allocate_all: the owner's earlier preview, else the first free address no other owner previewed."""
+        previews = self._previews or {}
+        if requested is None and (subnet.name, vm_uuid, interface) in previews:
+            return previews[(subnet.name, vm_uuid, interface)]
         if requested is not None:
             for obj in self._at(subnet, requested):
                 if not (TAG in [tag['slug'] for tag in obj.get('tags') or ()] and _cf(obj, 'guestnet_kind') == HELD_BACK):
                     raise LedgerError('subnet %s of ledger %s: %s is already in NetBox as ip-address %s (%s) that guestnet does not hold'
                                       % (subnet.name, self.name, requested, obj['address'], obj.get('description') or 'no description'))
             return requested
-        dummy, free = self._call('GET', '%s%d/available-ips/?limit=1' % (ENDPOINTS['prefix'], prefix['id']))
+        taken = {ip for (name, dummy_uuid, dummy_interface), ip in previews.items() if name == subnet.name}
+        dummy, free = self._call('GET', '%s%d/available-ips/?limit=%d' % (ENDPOINTS['prefix'], prefix['id'], len(taken) + 1))
+        free = [_host(item['address']) for item in free or () if _host(item['address']) not in taken]
         if free:
-            return _host(free[0]['address'])
+            return free[0]
         now = self._clock()
         expired = [obj for obj in self._ips(subnet=subnet.name, kind=HELD_BACK)
                    if float(self._record_of(obj).get('released_at') or 0) + subnet.hold_back <= now]

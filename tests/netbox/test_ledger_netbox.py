@@ -45,7 +45,7 @@ if _collection_path() not in sys.path:
 
 # pylint: disable=wrong-import-position
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (  # noqa: E402
-    ALLOCATED, CONFLICT, FIXED, OBSERVED, L2Network, LedgerBackend, LedgerError, SubnetExhaustedError, UnknownSubnetError)
+    ALLOCATED, CONFLICT, FIXED, OBSERVED, AddressRequest, L2Network, LedgerBackend, LedgerError, SubnetExhaustedError, UnknownSubnetError)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_backends import (  # noqa: E402
     backend_for, check_writable, ledger_exists, ledger_location, open_ledger, scratch_ledger)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger_netbox import NetboxLedger  # noqa: E402
@@ -375,6 +375,37 @@ def test_a_dry_run_allocation_writes_nothing(netbox, ledger):  # pylint: disable
     with pytest.raises(SubnetExhaustedError) as real:
         ledger.allocate('preview', 'late', 'eth0')
     assert str(preview.value) == str(real.value)
+
+
+def test_a_dry_run_allocate_all_previews_distinct_addresses_and_writes_nothing(netbox, ledger):  # pylint: disable=redefined-outer-name
+    """The VM modules' check mode and trial (ledger_plan, dry run): two interfaces on one subnet preview two addresses,
+    those the real run then gets, and NetBox's change log does not move."""
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._ipam import ledger_plan
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._nics import DISTRIBUTED, Network, NetworkCatalog
+    from ansible_collections.guestnet.vsphere.plugins.module_utils._spec import parse_network_spec
+
+    ledger.upsert_subnet('trial-net', '10.59.0.0/29', portgroup='dvportgroup-59', gateway='10.59.0.1')
+    ledger.allocate('trial-net', D1, 'eth0')                                     # 10.59.0.2 is taken
+    catalog = NetworkCatalog([Network(moid='dvportgroup-59', name='PG-59', kind=DISTRIBUTED, switch='DVS0', portgroup_key='dvportgroup-59')],
+                             datacenter='DC0')
+    spec = parse_network_spec({'interfaces': [{'name': 'eth0', 'subnet': 'trial-net'}, {'name': 'eth1', 'subnet': 'trial-net'}]})
+    location = ledger_location({'ledger': netbox.url, 'ledger_token': netbox.token})
+    dummy, changes = netbox.api('GET', '/api/core/object-changes/?limit=1', expect=200)
+    before = (snapshot(netbox), changes['count'])
+    trial, dummy = ledger_plan(location, spec, vm_uuid=D2, catalog=catalog, dry_run=True, vm_name='two-nics')
+    wanted = [AddressRequest('trial-net', 'eth0'), AddressRequest('trial-net', 'eth1', ip='10.59.0.5'), AddressRequest('trial-net', 'eth2')]
+    assert [(item.ip, item.dry_run) for item in ledger.allocate_all(VM1, wanted, dry_run=True)] == [
+        ('10.59.0.3', True), ('10.59.0.5', True), ('10.59.0.4', True)]
+    with pytest.raises(LedgerError, match=r'10\.59\.0\.3 is already allocated to %s/eth0' % VM1):   # what the real call says
+        ledger.allocate_all(VM1, [AddressRequest('trial-net', 'eth0'), AddressRequest('trial-net', 'eth1', ip='10.59.0.3')], dry_run=True)
+    dummy, changes = netbox.api('GET', '/api/core/object-changes/?limit=1', expect=200)
+    assert (snapshot(netbox), changes['count']) == before
+    assert [item['address'] for item in trial.allocations] == ['10.59.0.3/29', '10.59.0.4/29']
+    kept, dummy = ledger_plan(location, spec, vm_uuid=D2, catalog=catalog, dry_run=False, vm_name='two-nics')
+    assert kept.allocations == trial.allocations and kept.defaults == trial.defaults
+    assert [(row.ip, row.interface, row.note) for row in ledger.addresses('trial-net', D2)] == [
+        ('10.59.0.3', 'eth0', 'two-nics'), ('10.59.0.4', 'eth1', 'two-nics')]
+    ledger.delete_subnet('trial-net', force=True)
 
 
 def test_batch_reverts_on_an_exception_and_on_dry_run(netbox, ledger):  # pylint: disable=redefined-outer-name

@@ -18,7 +18,7 @@ import pytest
 
 from ansible_collections.guestnet.vsphere.plugins.module_utils import _ledger
 from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
-    ALLOCATED, CONFLICT, DETECTED, FIXED, MARKED, OBSERVED, AdditionalPortgroup, L2Network, LedgerBackend, LedgerError,
+    ALLOCATED, CONFLICT, DETECTED, FIXED, MARKED, OBSERVED, AdditionalPortgroup, AddressRequest, L2Network, LedgerBackend, LedgerError,
     ObservedAddress, SqliteLedger, SubnetExhaustedError, UnknownSubnetError, Usage, default_ledger_path, path_looks_shared)
 from ansible_collections.guestnet.vsphere.plugins.module_utils._model import SubnetDefaults
 
@@ -434,6 +434,22 @@ def test_allocation_adopts_the_owners_observed_address(ledger: SqliteLedger) -> 
     allocation = ledger.allocate('small', VM1, 'eth0')
     assert (allocation.ip, allocation.kind, allocation.changed) == ('10.0.0.3', ALLOCATED, True)
     assert ledger.replace_observed(VM1, []).removed == ()   # allocated now: an observation sync leaves it alone
+
+
+def test_allocate_all_sees_the_ones_before_and_is_all_or_nothing(ledger: SqliteLedger) -> None:
+    small(ledger, direction='stepup')
+    wanted = [AddressRequest('small', 'eth0'), AddressRequest('small', 'eth1', ip='10.0.0.5'), AddressRequest('small', 'eth2')]
+    trial = ledger.allocate_all(VM1, wanted, vm_name='web01', dry_run=True)
+    assert [(item.ip, item.interface, item.dry_run, item.changed) for item in trial] == [
+        ('10.0.0.2', 'eth0', True, True), ('10.0.0.5', 'eth1', True, True), ('10.0.0.3', 'eth2', True, True)]
+    assert ledger.addresses(vm_uuid=VM1) == []                                   # a dry run keeps nothing
+    kept = ledger.allocate_all(VM1, wanted, vm_name='web01')
+    assert [(item.ip, item.dry_run) for item in kept] == [(item.ip, False) for item in trial]
+    assert {row.note for row in ledger.addresses(vm_uuid=VM1)} == {'web01'}
+    with pytest.raises(SubnetExhaustedError):                                     # .4 and .6 are left: the third fails ...
+        ledger.allocate_all(VM2, [AddressRequest('small', 'eth%d' % index) for index in range(3)])
+    assert ledger.addresses(vm_uuid=VM2) == []                                   # ... and the two before it are not kept
+    assert ledger.allocate_all(VM2, []) == []
 
 
 def test_addresses_carry_the_vm_name_and_a_rename_relabels_without_a_change(ledger: SqliteLedger, tmp_path: Any) -> None:
