@@ -88,6 +88,8 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._ledger import (
     SubnetExhaustedError, UnknownSubnetError, Usage, _declare_subnet, _mac, _Occupancy, _parse_ip, _record, _text, _usable)
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
+# What a dry run of allocate_all previewed so far: (subnet, vm_uuid, interface) -> ip.
+_Previews = Dict[Tuple[str, str, str], str]
 TAG = 'guestnet'
 CONFLICT_TAG = 'guestnet-conflict'
 HELD_BACK, GATEWAY = 'held_back', 'gateway'
@@ -238,8 +240,6 @@ class NetboxLedger(LedgerBackend):
         self._opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
         self._log: List[Tuple[str, str, Optional[int], Any]] = []   # undo: (method, kind, id, body), oldest first
         self._batch_depth = 0
-        # During a dry-run allocate_all: the addresses previewed so far, (subnet, vm_uuid, interface) -> ip; else None.
-        self._previews: Optional[Dict[Tuple[str, str, str], str]] = None
         self._fields: Dict[str, Dict[str, Any]] = {}
         self._tags: Dict[str, Dict[str, Any]] = {}
         self._closed = False
@@ -898,6 +898,12 @@ class NetboxLedger(LedgerBackend):
 
     def allocate(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str] = None,
                  portgroup: Optional[str] = None, vm_name: Optional[str] = None, dry_run: bool = False) -> Allocation:
+        return self._allocate(subnet, vm_uuid, interface, ip=ip, portgroup=portgroup, vm_name=vm_name, dry_run=dry_run)
+
+    def _allocate(self, subnet: str, vm_uuid: str, interface: str, *, ip: Optional[str], portgroup: Optional[str],
+                  vm_name: Optional[str], dry_run: bool, previews: Optional[_Previews] = None) -> Allocation:
+        """``allocate``; ``previews`` (a dry run of allocate_all): what the requests before this one previewed, which
+        this one skips and adds its own to."""
         with self._change(dry_run):
             vm_uuid, interface = _text(vm_uuid, 'vm_uuid'), _text(interface, 'interface')
             now = self._clock()
@@ -914,7 +920,7 @@ class NetboxLedger(LedgerBackend):
                 if target.gateway == requested:
                     raise LedgerError('subnet %s of ledger %s: ip %s is its gateway' % (subnet, self.name, requested))
                 self._check_holder(target, requested, vm_uuid, interface)
-                self._check_preview(target, requested, vm_uuid, interface)
+                self._check_preview(target, requested, vm_uuid, interface, previews or {})
             mine = self._ips(vm_uuid=vm_uuid, interface=interface)
             owned = sorted((obj for obj in mine if _cf(obj, 'guestnet_subnet') == subnet and _cf(obj, 'guestnet_kind') in HOLDER_KINDS),
                            key=lambda obj: HOLDER_KINDS.index(_cf(obj, 'guestnet_kind')))
@@ -926,10 +932,11 @@ class NetboxLedger(LedgerBackend):
             previous = next((obj for obj in mine if _cf(obj, 'guestnet_kind') == ALLOCATED
                              and ipaddress.ip_interface(obj['address']).version == target.network.version), None)
             if dry_run:   # check mode on a shared IPAM: answer from reads, write nothing (no change log entries, no address taken)
-                preview = _host(reuse['address']) if reuse is not None else self._preview(target, prefix, requested, vm_uuid, interface)
+                preview = (_host(reuse['address']) if reuse is not None
+                           else self._preview(target, prefix, requested, vm_uuid, interface, previews or {}))
                 if preview is not None:
-                    if self._previews is not None:
-                        self._previews[(target.name, vm_uuid, interface)] = preview
+                    if previews is not None:
+                        previews[(target.name, vm_uuid, interface)] = preview
                     return self._allocation(target, preview, vm_uuid, interface, ALLOCATED, changed=True, dry_run=True,
                                             replaced=None if previous is None else self._address(previous))
             replaced = self._free(self._subnet_map(), [previous], now)[0] if previous is not None else None
@@ -961,8 +968,8 @@ class NetboxLedger(LedgerBackend):
                 if earlier is not None:   # another process allocated for this owner at the same moment: its address stands
                     return self._allocation(target, _host(earlier['address']), vm_uuid, interface, ALLOCATED, changed=False, dry_run=dry_run,
                                             replaced=replaced)
-            if dry_run and self._previews is not None:   # written to find out (expired hold-backs), undone: remembered
-                self._previews[(target.name, vm_uuid, interface)] = chosen
+            if dry_run and previews is not None:   # written to find out (expired hold-backs), undone: remembered
+                previews[(target.name, vm_uuid, interface)] = chosen
             return self._allocation(target, chosen, vm_uuid, interface, ALLOCATED, changed=True, dry_run=dry_run, replaced=replaced)
 
     def allocate_all(self, vm_uuid: str, requests: Sequence[AddressRequest], *, vm_name: Optional[str] = None,
@@ -971,12 +978,9 @@ class NetboxLedger(LedgerBackend):
         the addresses previewed for the requests before it, so a shared IPAM sees nothing of a check mode or a trial."""
         if not dry_run:
             return super().allocate_all(vm_uuid, requests, vm_name=vm_name, dry_run=False)
-        self._previews = {}
-        try:
-            return [self.allocate(item.subnet, vm_uuid, item.interface, ip=item.ip, portgroup=item.portgroup, vm_name=vm_name, dry_run=True)
-                    for item in requests]
-        finally:
-            self._previews = None
+        previews: _Previews = {}
+        return [self._allocate(item.subnet, vm_uuid, item.interface, ip=item.ip, portgroup=item.portgroup, vm_name=vm_name, dry_run=True,
+                               previews=previews) for item in requests]
 
     def _earlier_allocation(self, mine: Mapping[str, Any], vm_uuid: str, interface: str, version: int) -> Optional[Dict[str, Any]]:
         """One owner, one allocation per family, although NetBox has no unique index for it: after creating ``mine``, the
@@ -990,19 +994,18 @@ class NetboxLedger(LedgerBackend):
         self._log = [entry for entry in self._log if entry[:3] != ('DELETE', 'ip', mine['id'])]
         return others[0]
 
-    def _check_preview(self, subnet: Subnet, ip: str, vm_uuid: str, interface: str) -> None:
-        """LedgerError when this dry-run allocate_all previewed ``ip`` for another owner (as ``_check_holder`` for NetBox's)."""
-        for (name, other_uuid, other_interface), previewed in (self._previews or {}).items():
+    def _check_preview(self, subnet: Subnet, ip: str, vm_uuid: str, interface: str, previews: _Previews) -> None:
+        """LedgerError when a dry-run allocate_all previewed ``ip`` for another owner (as ``_check_holder`` for NetBox's)."""
+        for (name, other_uuid, other_interface), previewed in previews.items():
             if name == subnet.name and previewed == ip and (other_uuid, other_interface) != (vm_uuid, interface):
                 raise LedgerError('subnet %s of ledger %s: %s is already allocated to %s/%s'
                                   % (subnet.name, self.name, ip, other_uuid, other_interface))
 
-    def _preview(self, subnet: Subnet, prefix: Mapping[str, Any], requested: Optional[str], vm_uuid: str = '',
-                 interface: str = '') -> Optional[str]:
+    def _preview(self, subnet: Subnet, prefix: Mapping[str, Any], requested: Optional[str], vm_uuid: str,
+                 interface: str, previews: _Previews) -> Optional[str]:
         """The address a real allocation would take, from reads only (the same errors); None when only writing tells
         (NetBox has no free address, but hold-backs or reservations have expired: the caller then writes and undoes).
         In a dry-run allocate_all: the owner's earlier preview, else the first free address no other owner previewed."""
-        previews = self._previews or {}
         if requested is None and (subnet.name, vm_uuid, interface) in previews:
             return previews[(subnet.name, vm_uuid, interface)]
         if requested is not None:

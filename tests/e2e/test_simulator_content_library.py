@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -256,21 +257,24 @@ def read_until_outcome(collector, timeout=15):
     raise AssertionError('no customization outcome in %ss: %s' % (timeout, seen))
 
 
+@contextmanager
 def event_collector(si, vm):
+    """A collector of the VM's customization events, destroyed at the end."""
     flt = vim.event.EventFilterSpec(entity=vim.event.EventFilterSpec.ByEntity(entity=vm, recursion='self'), eventTypeId=CUSTOMIZATION_EVENTS)
-    return harness.service_content(si).eventManager.CreateCollectorForEvents(flt)
+    collector = harness.service_content(si).eventManager.CreateCollectorForEvents(flt)
+    try:
+        yield collector
+    finally:
+        collector.DestroyCollector()
 
 
 def test_customization_posts_started_then_succeeded(simulator, service_instance, clone):
     si = service_instance
     harness.wait_task(si, clone.CustomizeVM_Task(linux_prep('10.0.0.10')))
-    collector = event_collector(si, clone)   # created before the power-on, read as events come
-    try:
+    with event_collector(si, clone) as collector:   # created before the power-on, read as events come
         powered_on = datetime.now(timezone.utc)
         harness.wait_task(si, clone.PowerOnVM_Task())
         events = read_until_outcome(collector)
-    finally:
-        collector.DestroyCollector()
     name = harness.retrieve(si, clone, ['name'])['name']
     assert [type(e) for e in events] == [vim.event.CustomizationStartedEvent, vim.event.CustomizationSucceeded]
     started, done = events
@@ -292,30 +296,29 @@ def test_a_failed_customization_and_a_second_one(simulator, service_instance, cl
     simulator.set_customization_outcome(name, 'network_setup_failed', reason='NETWORK_SETUP_FAILED', message='cannot bring up eth0')
     assert simulator.customization_outcomes()[0]['outcome'] == 'network_setup_failed'
     harness.wait_task(si, clone.CustomizeVM_Task(linux_prep('10.0.0.11')))
-    collector = event_collector(si, clone)
     try:
-        harness.wait_task(si, clone.PowerOnVM_Task())
-        guest = harness.retrieve(si, clone, ['guest.ipAddress', 'guest.net'])
-        assert not guest.get('guest.ipAddress')
-        assert all(not n.ipAddress and not (n.ipConfig and n.ipConfig.ipAddress) for n in guest['guest.net'])
-        first = read_until_outcome(collector)
-        assert [type(e) for e in first] == [vim.event.CustomizationStartedEvent, vim.event.CustomizationNetworkSetupFailed]
-        assert first[1].fullFormattedMessage == 'cannot bring up eth0' and first[1].reason == 'NETWORK_SETUP_FAILED'
-        assert simulator.customization_outcomes() == []   # one shot
-        # a second customization later: a new pair with larger keys; the old pair is still there to be told apart
-        harness.wait_task(si, clone.PowerOffVM_Task())
-        harness.wait_task(si, clone.CustomizeVM_Task(linux_prep('10.0.0.12')))
-        harness.wait_task(si, clone.PowerOnVM_Task())
-        second = read_until_outcome(collector)
-        assert [type(e) for e in second] == [vim.event.CustomizationStartedEvent, vim.event.CustomizationSucceeded]
-        assert second[0].key > first[1].key
-        assert harness.retrieve(si, clone, ['guest.ipAddress'])['guest.ipAddress'] == '10.0.0.12'
-        collector.RewindCollector()
-        assert [e.key for e in collector.ReadNextEvents(10)] == [e.key for e in first + second]
-        collector.ResetCollector()
-        assert collector.ReadNextEvents(10) == [] and [e.key for e in collector.ReadPreviousEvents(2)] == [second[1].key, second[0].key]
+        with event_collector(si, clone) as collector:
+            harness.wait_task(si, clone.PowerOnVM_Task())
+            guest = harness.retrieve(si, clone, ['guest.ipAddress', 'guest.net'])
+            assert not guest.get('guest.ipAddress')
+            assert all(not n.ipAddress and not (n.ipConfig and n.ipConfig.ipAddress) for n in guest['guest.net'])
+            first = read_until_outcome(collector)
+            assert [type(e) for e in first] == [vim.event.CustomizationStartedEvent, vim.event.CustomizationNetworkSetupFailed]
+            assert first[1].fullFormattedMessage == 'cannot bring up eth0' and first[1].reason == 'NETWORK_SETUP_FAILED'
+            assert simulator.customization_outcomes() == []   # one shot
+            # a second customization later: a new pair with larger keys; the old pair is still there to be told apart
+            harness.wait_task(si, clone.PowerOffVM_Task())
+            harness.wait_task(si, clone.CustomizeVM_Task(linux_prep('10.0.0.12')))
+            harness.wait_task(si, clone.PowerOnVM_Task())
+            second = read_until_outcome(collector)
+            assert [type(e) for e in second] == [vim.event.CustomizationStartedEvent, vim.event.CustomizationSucceeded]
+            assert second[0].key > first[1].key
+            assert harness.retrieve(si, clone, ['guest.ipAddress'])['guest.ipAddress'] == '10.0.0.12'
+            collector.RewindCollector()
+            assert [e.key for e in collector.ReadNextEvents(10)] == [e.key for e in first + second]
+            collector.ResetCollector()
+            assert collector.ReadNextEvents(10) == [] and [e.key for e in collector.ReadPreviousEvents(2)] == [second[1].key, second[0].key]
     finally:
-        collector.DestroyCollector()
         simulator.clear_customization_outcomes()
 
 
@@ -328,11 +331,8 @@ def test_clone_with_customization_and_power_on_posts_the_events(service_instance
                             customization=linux_prep('10.0.0.20'), powerOn=True)
     vm = harness.wait_task(si, tmpl.CloneVM_Task(folder=vim.Folder(place['folder'], stub), name='cl-cust-clone-on', spec=spec))
     try:
-        collector = event_collector(si, vm)
-        try:
+        with event_collector(si, vm) as collector:
             events = read_until_outcome(collector)
-        finally:
-            collector.DestroyCollector()
         assert [type(e) for e in events] == [vim.event.CustomizationStartedEvent, vim.event.CustomizationSucceeded]
         assert harness.retrieve(si, vm, ['guest.ipAddress'])['guest.ipAddress'] == '10.0.0.20'
     finally:
@@ -347,11 +347,8 @@ def test_vmtx_deploy_with_a_customization_spec_powered_on(simulator, service_ins
                           powered_on=True, customization='vcsim-windows-static')
     vm = vim.VirtualMachine(moid, si._stub)  # pylint: disable=protected-access
     assert harness.retrieve(si, vm, ['runtime.powerState'])['runtime.powerState'] == 'poweredOn'
-    collector = event_collector(si, vm)
-    try:
+    with event_collector(si, vm) as collector:
         events = read_until_outcome(collector)
-    finally:
-        collector.DestroyCollector()
     assert [type(e) for e in events] == [vim.event.CustomizationStartedEvent, vim.event.CustomizationSucceeded]
     assert all(e.logLocation == WINDOWS_LOG for e in events)
 
