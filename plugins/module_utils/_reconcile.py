@@ -51,7 +51,7 @@ from ansible_collections.guestnet.vsphere.plugins.module_utils._vmoperator impor
 from ansible_collections.guestnet.vsphere.plugins.module_utils._volumes import VolumeRequest
 
 DEPLOY_OPTIONS = ('datacenter', 'folder', 'image', 'image_kind', 'image_library', 'vm_class', 'guest_id', 'instance_uuid', 'bios_uuid',
-                  'cluster', 'host', 'resource_pool', 'datastore', 'adopt', 'ledger', 'timeout')
+                  'cluster', 'host', 'resource_pool', 'datastore', 'adopt', 'ledger', 'ledger_token', 'ledger_validate_certs', 'timeout')
 MANIFEST_OPTIONS = ('name', 'image', 'vm_class', 'instance_uuid', 'bios_uuid', 'guest_id', 'power_state', 'power_mode', 'next_restart_time',
                     'network', 'volumes')
 BOOTSTRAP_OPTIONS = ('provider', 'cloud_init', 'linux_prep', 'sysprep', 'vapp_config')

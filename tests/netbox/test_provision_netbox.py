@@ -121,3 +121,38 @@ def test_twenty_vms_race_for_a_small_prefix(sim, netbox, tmp_path, monkeypatch):
     held = addresses_in(netbox, 'held_back')          # released, kept from new VMs for the subnet's hold-back
     assert sorted(item['address'] for item in held) == sorted(item['address'] for item in allocated)
     assert all(not item['custom_fields'].get('guestnet_vm_uuid') for item in held)
+
+
+def netbox_state(netbox):
+    """NetBox's change log length and its ip-addresses: what a run that changes nothing leaves as it was."""
+    changes = netbox.api('GET', '/api/core/object-changes/?limit=1', expect=200)[1]['count']
+    addresses = netbox.api('GET', '/api/ipam/ip-addresses/?limit=0', expect=200)[1]['results']
+    return changes, sorted((item['address'], item['description']) for item in addresses)
+
+
+def test_check_mode_of_a_new_vm_only_reads_netbox(sim, netbox, tmp_path, monkeypatch):
+    """--check on a VM that does not exist yet, two interfaces on a NetBox subnet: the vm module plans the clone and the
+    two addresses NetBox would hand out, and changes nothing, in NetBox (its change log does not move) or on vCenter; the
+    real run then gets those addresses. The token is the ledger_token option here, not NETBOX_TOKEN."""
+    monkeypatch.delenv('NETBOX_TOKEN', raising=False)
+    si = sim.connect()
+    subnet = {'name': 'check-net', 'cidr': '10.78.0.0/28', 'portgroup': 'DC0_DVPG0', 'gateway': '10.78.0.1'}
+    options = {'ledger': netbox.url, 'ledger_token': netbox.token}
+    (declared,) = harness.run_steps(sim, 'guestnet.vsphere.subnet_sync', [dict(options, datacenter='DC0', subnets=[subnet])],
+                                    workdir=tmp_path / 'declare')
+    assert declared.status == 'ok' and declared.changed, declared.result
+    interfaces = [{'name': 'eth0', 'subnet': 'check-net'}, {'name': 'eth1', 'subnet': 'check-net'}]
+    vm = dict(options, datacenter='DC0', cluster='DC0_C0', image='linux-template', vm_class={'cpus': 1, 'memory': '1Gi'}, name='check-01',
+              power_state='powered_off', remove_unmanaged=True, network={'interfaces': interfaces})
+    before = netbox_state(netbox)
+    (check,) = harness.run_steps(sim, 'guestnet.vsphere.vm', [dict(vm, _check_mode=True)], workdir=tmp_path / 'check')
+    assert check.status == 'ok' and check.changed, check.result
+    planned = [item['address'] for item in check.result['allocations']]
+    assert planned == ['10.78.0.2/28', '10.78.0.3/28'], check.result['allocations']
+    assert not check.calls_to(('CloneVM_Task', 'ReconfigVM_Task', 'PowerOnVM_Task', 'CustomizeVM_Task')), check.calls
+    assert netbox_state(netbox) == before
+    names = {props['name'] for dummy, props in harness.retrieve_view(si, vim.VirtualMachine, ['name'])}
+    assert 'check-01' not in names
+    (real,) = harness.run_steps(sim, 'guestnet.vsphere.vm', [vm], workdir=tmp_path / 'real')
+    assert real.status == 'ok' and real.changed, real.result
+    assert [item['address'] for item in real.result['allocations']] == planned

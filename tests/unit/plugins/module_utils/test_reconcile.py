@@ -162,6 +162,12 @@ def test_every_input_error_at_once(fake):
         VmRequest.of({'network': None})
 
 
+def test_the_ledger_options_reach_every_step_that_opens_the_ledger() -> None:
+    request = VmRequest.of(web(ledger='https://netbox.example.com', ledger_token='nbt_key.secret', ledger_validate_certs=False))
+    for ledger in (request.deploy.ledger, request.nics.ledger):
+        assert ledger == 'https://netbox.example.com' and ledger.options == {'token': 'nbt_key.secret', 'validate_certs': False}
+
+
 def test_a_name_that_is_a_template(fake):
     with pytest.raises(SpecError, match='is a template'):
         run(fake, web(name='linux-template'))
