@@ -241,6 +241,21 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ ipam.subnets | items2dict(key_name='name', value_name='usage') }}"
 
+- name: The same subnet with NetBox as the ledger (a prefix there; the VMs' addresses come from NetBox's allocation)
+  guestnet.vsphere.subnet_sync:
+    hostname: vcenter.example.com
+    username: administrator@vsphere.local
+    password: "{{ vcenter_password }}"
+    ledger: https://netbox.example.com      # or: netbox, for the URL in NETBOX_URL
+    ledger_token: "{{ netbox_token }}"     # or NETBOX_TOKEN in the environment
+    datacenter: DC0
+    subnets:
+      - name: prod-web
+        cidr: 10.1.0.0/24
+        portgroup: web
+        gateway: 10.1.0.1
+  delegate_to: localhost
+
 - name: Record the addresses of VMs without VMware Tools
   guestnet.vsphere.subnet_sync:
     ledger: /var/lib/guestnet/ledger.sqlite

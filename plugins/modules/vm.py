@@ -318,6 +318,17 @@ EXAMPLES = r'''
     linux_prep: {time_zone: Etc/UTC}
     power_cycle: true     # re-customizing a running VM powers it off first, then on again
 
+- name: The same with NetBox as the subnet ledger (AWX injects NETBOX_URL and NETBOX_TOKEN through a credential)
+  guestnet.vsphere.vm:
+    name: db02
+    datacenter: DC0
+    cluster: DC0_C0
+    image: rhel9
+    ledger: netbox        # the NetBox of NETBOX_URL; or its URL, with ledger_token instead of NETBOX_TOKEN
+    network:
+      interfaces:
+        - {name: eth0, subnet: db-net}
+
 - name: A VM from a content library item (a VM template or an OVF template), as VM Operator's imageName names one
   guestnet.vsphere.vm:
     name: app01
