@@ -15,6 +15,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 import ipaddress
 import json
+import os
 import re
 import sys
 import time
@@ -156,3 +157,37 @@ def test_check_mode_of_a_new_vm_only_reads_netbox(sim, netbox, tmp_path, monkeyp
     (real,) = harness.run_steps(sim, 'guestnet.vsphere.vm', [vm], workdir=tmp_path / 'real')
     assert real.status == 'ok' and real.changed, real.result
     assert [item['address'] for item in real.result['allocations']] == planned
+
+
+@pytest.mark.parametrize('check', [True, False], ids=['check-job', 'run-job'])
+def test_no_awx_job_event_holds_the_netbox_token(sim, netbox, tmp_path, monkeypatch, check):
+    """The provision playbook as AWX runs it (ansible-runner, -vvv), the NetBox token in the inventory's guestnet_ipam:
+    no job event and no line of output holds it, in a Check job and in a Run job."""
+    ansible_runner = pytest.importorskip('ansible_runner')
+    yaml = pytest.importorskip('yaml')
+    monkeypatch.delenv('NETBOX_TOKEN', raising=False)
+    (declared,) = harness.run_steps(sim, 'guestnet.vsphere.subnet_sync', [{
+        'ledger': netbox.url, 'ledger_token': netbox.token, 'datacenter': 'DC0',
+        'subnets': [{'name': 'awx-net', 'cidr': '10.79.0.0/28', 'portgroup': 'DC0_DVPG0', 'gateway': '10.79.0.1'}]}], workdir=tmp_path / 'declare')
+    assert declared.status == 'ok', declared.result
+    private = tmp_path / 'job'
+    (private / 'project').mkdir(parents=True)
+    (private / 'inventory').mkdir()
+    (private / 'project' / 'provision.yml').write_text(yaml.safe_dump([{'import_playbook': 'guestnet.vsphere.provision'}]), encoding='utf-8')
+    host = {'guestnet_vm': dict(PLACEMENT, name='awx-nb-%s' % ('check' if check else 'run')), 'guestnet_wait_timeout': 0,
+            'guestnet_network': {'interfaces': [{'name': 'eth0', 'subnet': 'awx-net'}]},
+            'guestnet_ipam': {'ledger': netbox.url, 'token': netbox.token}}
+    (private / 'inventory' / 'hosts.yml').write_text(yaml.safe_dump({'all': {'hosts': {'awx-nb': host}}}), encoding='utf-8')
+    envvars = dict(sim.env(), ANSIBLE_COLLECTIONS_PATH=str(harness.stage_collection(tmp_path / 'collections')), ANSIBLE_LOCALHOST_WARNING='false',
+                   ANSIBLE_HOME=str(private / '.ansible'), PATH=os.environ.get('PATH', ''))
+    runner = ansible_runner.run(private_data_dir=str(private), playbook='provision.yml', verbosity=3, envvars=envvars, quiet=True,
+                                cmdline='--check' if check else None, timeout=600, limit='awx-nb')
+    stdout = Path(runner.stdout.name).read_text(encoding='utf-8')
+    assert runner.rc == 0 and runner.status == 'successful', stdout[-4000:]
+    events = [json.dumps(event) for event in runner.events]
+    assert any('VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in text and 'ledger_token' in text for text in events)   # the option was there, masked
+    secret = netbox.token.split('.', 1)[1]
+    assert [text for text in events if secret in text] == [] and secret not in stdout
+    answer = netbox.api('GET', '/api/ipam/ip-addresses/?parent=10.79.0.0/28&limit=0', expect=200)[1]
+    allocated = [item['address'] for item in answer['results'] if item['custom_fields'].get('guestnet_kind') == 'allocated']
+    assert allocated == ([] if check else ['10.79.0.2/28'])
